@@ -22,4 +22,21 @@ export default defineConfig([
     platform: 'neutral',
     external: [/^@assent\//, 'idb-keyval'],
   },
+  // @assent/verifier: `node` uses node:crypto; `web` is the edge/Web Crypto entry.
+  {
+    ...shared,
+    name: 'verifier',
+    entry: { node: 'packages/verifier/src/node.ts', web: 'packages/verifier/src/web.ts' },
+    outDir: 'packages/verifier/dist',
+    platform: 'neutral',
+  },
+  // @assent/ledger: Node only.
+  {
+    ...shared,
+    name: 'ledger',
+    entry: { index: 'packages/ledger/src/index.ts', cli: 'packages/ledger/src/cli.ts' },
+    outDir: 'packages/ledger/dist',
+    platform: 'node',
+    external: [/^@assent\//, 'better-sqlite3', 'pg'],
+  },
 ]);
