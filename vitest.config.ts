@@ -49,6 +49,17 @@ export default defineConfig({
       },
       pkgProject('verifier'),
       pkgProject('ledger', { testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false }),
+      // Real Chromium (scripts/lib/chromium.ts), one file at a time: two cores, heavy processes.
+      {
+        test: {
+          name: 'e2e',
+          include: ['packages/*/test/**/*.e2e.ts', 'examples/*/test/**/*.e2e.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+        resolve: { alias: source },
+      },
     ],
   },
 });
