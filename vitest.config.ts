@@ -13,6 +13,8 @@ const source = [
   { find: exact('@assent/verifier'), replacement: root('packages/verifier/src/node.ts') },
   { find: exact('@assent/verifier/web'), replacement: root('packages/verifier/src/web.ts') },
   { find: exact('@assent/ledger'), replacement: root('packages/ledger/src/index.ts') },
+  { find: exact('@assent/widget'), replacement: root('packages/widget/src/index.ts') },
+  { find: exact('@assent/widget/ui'), replacement: root('packages/widget/src/ui/index.ts') },
 ];
 
 function distAliases(pkg: string, name: string) {
@@ -48,6 +50,7 @@ export default defineConfig({
         resolve: { alias: [...distAliases('core', '@assent/core'), ...source.slice(2)] },
       },
       pkgProject('verifier'),
+      pkgProject('widget', { environment: 'happy-dom' }),
       pkgProject('ledger', { testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false }),
       // Real Chromium (scripts/lib/chromium.ts), one file at a time: two cores, heavy processes.
       {
