@@ -1,0 +1,183 @@
+// Google Consent Mode v2. The commands go through the page's `gtag` (or the standard stub), so
+// they land in `dataLayer` ahead of anything a Google tag loaded later will read.
+
+/** Google Consent Mode v2 consent types. */
+export type ConsentType =
+  | 'ad_storage'
+  | 'ad_user_data'
+  | 'ad_personalization'
+  | 'analytics_storage'
+  | 'functionality_storage'
+  | 'personalization_storage'
+  | 'security_storage';
+
+/** Every Consent Mode v2 type, in Google's documented order. */
+export const CONSENT_TYPES: readonly ConsentType[] = [
+  'ad_storage',
+  'ad_user_data',
+  'ad_personalization',
+  'analytics_storage',
+  'functionality_storage',
+  'personalization_storage',
+  'security_storage',
+];
+
+/** Consent Mode values by type. */
+export type ConsentModeState = Partial<Record<ConsentType, 'granted' | 'denied'>>;
+
+/** Defaults for a set of regions. */
+export interface ConsentModeRegion {
+  /** ISO 3166-1 alpha-2 countries or ISO 3166-2 subdivisions: `['CN', 'US-CA']`. */
+  region: string[];
+  /** Overrides of the global defaults here. */
+  defaults?: ConsentModeState;
+  /** How long Google tags wait for an `update` before using the defaults, in milliseconds. */
+  waitForUpdateMs?: number;
+}
+
+/** Consent Mode options. Every type is `denied` unless a default says otherwise. */
+export interface ConsentModeOptions {
+  defaults?: ConsentModeState;
+  waitForUpdateMs?: number;
+  regions?: ConsentModeRegion[];
+  /** `gtag('set', 'ads_data_redaction', ...)`: redact ad click identifiers while `ad_storage` is denied. */
+  adsDataRedaction?: boolean;
+  /** `gtag('set', 'url_passthrough', ...)`: pass click identifiers through URLs instead of cookies. */
+  urlPassthrough?: boolean;
+}
+
+/** A purpose and the Consent Mode types it grants, as config purposes carry them. */
+export interface ConsentModePurpose {
+  id: string;
+  consentMode?: readonly ConsentType[];
+}
+
+/** The part of a consent object Consent Mode needs. */
+export interface ConsentReader {
+  allows(id: string): boolean;
+  decisions(): Record<string, { status: string }>;
+}
+
+type Gtag = (...args: unknown[]) => void;
+type GWindow = Window & { dataLayer?: unknown[]; gtag?: Gtag };
+
+/**
+ * The page's `gtag`, defining `window.dataLayer` and the standard stub if missing. The stub pushes
+ * `arguments` itself, not an array: gtag.js only treats Arguments objects as commands.
+ */
+const gtagOf = (w: GWindow): Gtag => {
+  w.dataLayer ||= [];
+  w.gtag ||= function () {
+    // biome-ignore lint/complexity/noArguments: gtag.js requires the Arguments object.
+    w.dataLayer!.push(arguments);
+  };
+  return w.gtag;
+};
+
+/**
+ * Issue `gtag('consent', 'default', ...)` for every region and globally, then the `set` options.
+ * Call it synchronously, before any Google tag can run: the loader does so as its first act.
+ *
+ * @example
+ * ```ts
+ * consentModeDefault({
+ *   regions: [{ region: ['US-CA'], defaults: { analytics_storage: 'granted' }, waitForUpdateMs: 500 }],
+ *   adsDataRedaction: true,
+ * })
+ * ```
+ */
+export function consentModeDefault(o: ConsentModeOptions = {}, win: Window = window): void {
+  const g = gtagOf(win);
+  const def = (d: ConsentModeState | undefined, ms: number | undefined, region?: string[]) => {
+    const s: Record<string, unknown> = {};
+    for (const t of CONSENT_TYPES) s[t] = 'denied';
+    Object.assign(s, o.defaults, d);
+    if (ms) s.wait_for_update = ms;
+    if (region) s.region = region;
+    g('consent', 'default', s);
+  };
+  def(undefined, o.waitForUpdateMs);
+  for (const r of o.regions ?? []) def(r.defaults, r.waitForUpdateMs ?? o.waitForUpdateMs, r.region);
+  if (o.adsDataRedaction != null) g('set', 'ads_data_redaction', o.adsDataRedaction);
+  if (o.urlPassthrough != null) g('set', 'url_passthrough', o.urlPassthrough);
+}
+
+/**
+ * The Consent Mode state the decisions imply: a type is `granted` when at least one allowed
+ * purpose maps to it, `denied` when purposes map to it and none is allowed. Types no purpose maps
+ * to are left out, so their defaults stand.
+ *
+ * @example
+ * ```ts
+ * consentModeState((id) => id === 'analytics', [{ id: 'analytics', consentMode: ['analytics_storage'] }])
+ * // { analytics_storage: 'granted' }
+ * ```
+ */
+export function consentModeState(
+  allows: (id: string) => boolean,
+  purposes: readonly ConsentModePurpose[],
+): ConsentModeState {
+  const s: ConsentModeState = {};
+  for (const p of purposes)
+    for (const t of p.consentMode ?? []) s[t] = s[t] === 'granted' || allows(p.id) ? 'granted' : 'denied';
+  return s;
+}
+
+/**
+ * Issue `gtag('consent', 'update', ...)` for the current decisions and push the
+ * `assent_consent_update` event to `dataLayer` for Google Tag Manager triggers. The event carries
+ * `assent_allowed` (purpose id to boolean, every purpose listed) and `assent_decisions` (purpose
+ * id to `given | refused | withdrawn | expired`, decided purposes only).
+ *
+ * @example
+ * ```ts
+ * consentModeUpdate(consent, config.purposes)
+ * ```
+ */
+export function consentModeUpdate(
+  consent: ConsentReader,
+  purposes: readonly ConsentModePurpose[],
+  win: Window = window,
+): void {
+  const allowed: Record<string, boolean> = {};
+  const decisions: Record<string, string> = {};
+  for (const p of purposes) allowed[p.id] = consent.allows(p.id);
+  for (const [id, d] of Object.entries(consent.decisions())) decisions[id] = d.status;
+  gtagOf(win)(
+    'consent',
+    'update',
+    consentModeState((id) => allowed[id]!, purposes),
+  );
+  (win as GWindow).dataLayer!.push({
+    event: 'assent_consent_update',
+    assent_allowed: allowed,
+    assent_decisions: decisions,
+  });
+}
+
+/**
+ * Wire Consent Mode to a consent object: the defaults now, an update now when there is anything to
+ * tell (stored decisions, or a type granted), and an update after every change. Returns the
+ * unsubscribe function.
+ *
+ * @example
+ * ```ts
+ * const consent = createConsent(config)
+ * connectConsentMode(consent, config.purposes, config.consentMode)
+ * ```
+ */
+export function connectConsentMode(
+  consent: ConsentReader & { subscribe(listener: () => void): () => void },
+  purposes: readonly ConsentModePurpose[],
+  options?: ConsentModeOptions,
+  win: Window = window,
+): () => void {
+  consentModeDefault(options, win);
+  const update = () => consentModeUpdate(consent, purposes, win);
+  if (
+    Object.keys(consent.decisions()).length ||
+    Object.values(consentModeState((id) => consent.allows(id), purposes)).includes('granted')
+  )
+    update();
+  return consent.subscribe(update);
+}

@@ -1,0 +1,54 @@
+import { clearPurposeStorage, type StorageRules } from './cookies.js';
+
+/** A purpose's storage rules, as config purposes carry them. */
+export interface PurposeStorage extends StorageRules {
+  id: string;
+  /** Reload the page when this purpose is withdrawn, so that scripts that already ran are gone. */
+  reloadOnWithdraw?: boolean;
+}
+
+/** The part of a consent object {@link clearOnWithdraw} needs. */
+export interface ConsentSubscription {
+  allows(id: string): boolean;
+  subscribe(listener: () => void): () => void;
+}
+
+const KINDS = ['cookies', 'localStorage', 'sessionStorage'] as const;
+
+/**
+ * Delete what each purpose that is not allowed left in the browser: now (storage written before
+ * the shopper chose, or in another tab) and after every consent change. An entry that an allowed
+ * purpose also lists is kept. When a purpose with `reloadOnWithdraw` goes from allowed to not
+ * allowed, the page reloads: a script that already ran cannot be un-run, and its timers, listeners
+ * and globals live until the page goes. Returns the unsubscribe function.
+ *
+ * @example
+ * ```ts
+ * const consent = createConsent(config)
+ * clearOnWithdraw(consent, config.purposes)
+ * // purposes: [{ id: 'analytics', cookies: ['_ga', '/^_ga_/'], reloadOnWithdraw: true, ... }]
+ * ```
+ */
+export function clearOnWithdraw(
+  consent: ConsentSubscription,
+  purposes: readonly PurposeStorage[],
+  win: Window = window,
+): () => void {
+  const was: Record<string, boolean> = {};
+  const sweep = (changed: boolean) => {
+    const drop = { cookies: [] as string[], localStorage: [] as string[], sessionStorage: [] as string[] };
+    const keep = new Set<string>();
+    let reload = false;
+    for (const p of purposes) {
+      const ok = consent.allows(p.id);
+      if (changed && was[p.id] && !ok && p.reloadOnWithdraw) reload = true;
+      was[p.id] = ok;
+      for (const k of KINDS) for (const x of p[k] ?? []) ok ? keep.add(k + x) : drop[k].push(x);
+    }
+    for (const k of KINDS) drop[k] = drop[k].filter((x) => !keep.has(k + x));
+    clearPurposeStorage(drop, win);
+    if (reload) win.location.reload();
+  };
+  sweep(false);
+  return consent.subscribe(() => sweep(true));
+}
