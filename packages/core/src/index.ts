@@ -1,2 +1,50 @@
 // @assent/core: the consent model. Protocol types and helpers are re-exported for convenience.
 export * from './protocol/index.js';
+export {
+  type AssentConfig,
+  type BannerButton,
+  type CategoryKind,
+  type CategoryTexts,
+  CONSENT_MODE_TYPES,
+  type ConsentModeType,
+  type Controller,
+  type DataCategory,
+  type Grade,
+  type JurisdictionRule,
+  type LegalBasis,
+  type Notice,
+  type Purpose,
+  type PurposeTexts,
+  type Recipient,
+  type Transfer,
+  type UiConfig,
+  type UiTexts,
+} from './config/types.js';
+export { gradeOf } from './lib/grade.js';
+export { isSeparate } from './separate.js';
+export { definitionHash, policyHash, purposeHashes } from './hash.js';
+export { DEFAULT_RULE, resolveRule } from './jurisdiction.js';
+export {
+  type Consent,
+  type ConsentChange,
+  type ConsentOptions,
+  createConsent,
+  type PromptReason,
+} from './consent.js';
+export { type ConsentStorage, type Decision, memoryStorage, type StoredConsent } from './storage.js';
+export {
+  cookieStorage,
+  type CookieStorageOptions,
+  decodeConsentCookie,
+  encodeConsentCookie,
+  parseConsentCookie,
+  type WarningHandler,
+} from './cookie.js';
+export {
+  type ConsentHistory,
+  createIdbHistory,
+  createMemoryHistory,
+  type HistoryRecord,
+  type IdbHistoryOptions,
+} from './history.js';
+export { VERSION } from './version.js';

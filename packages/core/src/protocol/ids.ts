@@ -23,9 +23,6 @@ export function createEventId(): string {
   b[6] = (b[6]! & 0x0f) | 0x40;
   b[8] = (b[8]! & 0x3f) | 0x80;
   let h = '';
-  for (let i = 0; i < 16; i++) {
-    h += b[i]!.toString(16).padStart(2, '0');
-    if (i === 3 || i === 5 || i === 7 || i === 9) h += '-';
-  }
+  for (let i = 0; i < 16; i++) h += (i > 3 && i < 11 && !(i & 1) ? '-' : '') + (b[i]! + 256).toString(16).slice(1);
   return h;
 }

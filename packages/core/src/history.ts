@@ -1,0 +1,112 @@
+import { createStore, entries, set, delMany } from 'idb-keyval';
+import type { ConsentChange } from './consent.js';
+import type { ConsentEvent } from './protocol/types.js';
+
+/** One entry of the decision history: the event and which purposes it changed. */
+export interface HistoryRecord {
+  event: ConsentEvent;
+  changed: string[];
+}
+
+/** Where `createConsent` appends every decision. Neither call may throw into the page. */
+export interface ConsentHistory {
+  append(change: Pick<ConsentChange, 'event' | 'changed'>): void | Promise<void>;
+  /** Every kept record, oldest first. */
+  list(): Promise<HistoryRecord[]>;
+}
+
+/** Options of {@link createIdbHistory}. */
+export interface IdbHistoryOptions {
+  /** IndexedDB database name. Default `assent-history` (idb-keyval keeps one store per database). */
+  dbName?: string;
+  /** Records kept; the oldest are dropped beyond it. Default 500. */
+  maxRecords?: number;
+  onWarning?: (message: string) => void;
+}
+
+const byTime = (a: HistoryRecord, b: HistoryRecord) =>
+  a.event.at < b.event.at ? -1 : a.event.at > b.event.at ? 1 : 0;
+
+/**
+ * A decision history kept in memory: the fallback when IndexedDB is missing or blocked, and handy
+ * in tests.
+ *
+ * @example
+ * ```ts
+ * const history = createMemoryHistory()
+ * createConsent(config, { history }).rejectAll()
+ * (await history.list()).length // 1
+ * ```
+ */
+export function createMemoryHistory(maxRecords = 500): ConsentHistory {
+  const records: HistoryRecord[] = [];
+  return {
+    append({ event, changed }) {
+      records.push({ event, changed });
+      records.sort(byTime);
+      if (records.length > maxRecords) records.splice(0, records.length - maxRecords);
+    },
+    list: async () => records.slice(),
+  };
+}
+
+/**
+ * The decision history in IndexedDB (through idb-keyval), keyed by event id. Where IndexedDB is
+ * missing (some private modes, Node) or fails (blocked storage, quota), it carries on in memory and
+ * reports a warning once; no call rejects.
+ *
+ * @example
+ * ```ts
+ * const consent = createConsent(config, { storage: cookieStorage(), history: createIdbHistory() })
+ * const records = await consent.history?.list()
+ * ```
+ */
+export function createIdbHistory(options: IdbHistoryOptions = {}): ConsentHistory {
+  const max = options.maxRecords ?? 500;
+  const memory = createMemoryHistory(max);
+  let store: ReturnType<typeof createStore> | undefined;
+  let failed = typeof indexedDB === 'undefined';
+  const fallBack = (e: unknown) => {
+    if (!failed) (options.onWarning ?? console.warn)(`assent: IndexedDB unavailable, history kept in memory: ${e}`);
+    failed = true;
+  };
+  const open = () => {
+    if (!failed && !store) {
+      try {
+        store = createStore(options.dbName ?? 'assent-history', 'records');
+      } catch (e) {
+        fallBack(e);
+      }
+    }
+    return failed ? undefined : store;
+  };
+  const read = async (s: NonNullable<typeof store>) =>
+    (await entries<string, HistoryRecord>(s)).map(([, r]) => r).sort(byTime);
+  return {
+    async append(change) {
+      const record: HistoryRecord = { event: change.event, changed: change.changed };
+      // Keep a copy in memory as well, so that a failure later in the session loses nothing.
+      memory.append(record);
+      const s = open();
+      if (!s) return;
+      try {
+        await set(record.event.id, record, s);
+        const all = await read(s);
+        if (all.length > max) await delMany(all.slice(0, all.length - max).map((r) => r.event.id), s);
+      } catch (e) {
+        fallBack(e);
+      }
+    },
+    async list() {
+      const s = open();
+      if (s) {
+        try {
+          return await read(s);
+        } catch (e) {
+          fallBack(e);
+        }
+      }
+      return memory.list();
+    },
+  };
+}
