@@ -22,3 +22,19 @@ export type {
   SigningKeyInput,
 } from './lib/backend.js';
 export type { LinkClaims, ReceiptClaims, TreeHead } from '@assent/core/protocol';
+export {
+  type NodeRequestLike,
+  type RequestConsent,
+  type RequestConsentOptions,
+  createConsentMiddleware,
+  createFetchConsent,
+} from './adapters.js';
+export {
+  RECEIPT_COOKIE,
+  RECEIPT_HEADER,
+  type RequestConsentInput,
+  type RequestLike,
+  consentFromRequest,
+  gpcFromRequest,
+} from './request.js';
+export { MAX_CACHED_RECEIPT_LENGTH } from './checker.js';

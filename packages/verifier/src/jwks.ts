@@ -20,7 +20,10 @@ export interface KeySet {
   get(kid: string): unknown;
 }
 
-type Entry = { key: unknown } | { unusable: string };
+export type Entry = { key: unknown } | { unusable: string };
+
+export const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  typeof (v as { then?: unknown } | null)?.then === 'function';
 
 /** What the `keys` option accepts: a JWKS document, an array of JWKs, or one JWK. */
 export type KeysInput = JsonWebKeySet | readonly Jwk[] | Jwk;
@@ -62,7 +65,17 @@ export function importKeys(b: Backend, input: unknown): Map<string, Entry> {
       // Publishing a private key is a leak somewhere upstream; refuse rather than use it quietly.
       throw new JwksInvalid(`${path} contains a private key (d)`, { path: `${path}.d` });
     }
-    entries.set(kid, { key: b.importPublicKey(x) });
+    let key = b.importPublicKey(x);
+    if (isThenable(key)) {
+      // Web Crypto imports asynchronously; surface a refused key as JwksInvalid when it is used,
+      // and keep an unused one from becoming an unhandled rejection.
+      const id = kid;
+      key = key.then(undefined, (e: unknown) => {
+        throw new JwksInvalid(`key ${id} cannot be imported`, { path: `${path}.x`, cause: e });
+      });
+      (key as Promise<unknown>).catch(() => {});
+    }
+    entries.set(kid, { key });
   });
   return entries;
 }

@@ -4,14 +4,18 @@
 import type { LinkClaims, ReceiptClaims, TreeHead } from '@assent/core/protocol';
 import type { JsonWebKeySet, Jwk } from './lib/backend.js';
 import { nodeBackend as backend } from './lib/crypto-node.js';
+import * as checker from './checker.js';
 import * as jwks from './jwks.js';
 import * as link from './link-token.js';
 import * as merkle from './merkle.js';
 import * as receipt from './receipt.js';
+import * as remote from './remote-jwks.js';
 import * as sig from './signature.js';
 import * as sth from './tree-head.js';
 import * as tp from './thumbprint.js';
+import type { ConsentChecker, ConsentCheckerOptions } from './checker.js';
 import type { KeySet } from './jwks.js';
+import type { RemoteJwksOptions, RemoteKeySet } from './remote-jwks.js';
 import type { CreateLinkTokenOptions, VerifyLinkTokenOptions } from './link-token.js';
 import type { ConsistencyInput, InclusionInput, InclusionProofInput } from './merkle.js';
 import type { KeyOptions, VerifyReceiptOptions } from './receipt.js';
@@ -45,6 +49,39 @@ export function thumbprint(jwk: Jwk): string {
  */
 export function createLocalJwks(keys: JsonWebKeySet | readonly Jwk[] | Jwk): KeySet {
   return jwks.createLocalJwks(backend, keys);
+}
+
+/**
+ * A key set fetched from a URL (the ledger's `/.well-known/jwks.json`) and cached for
+ * `cacheMaxAgeSeconds` (default 600). A token naming an unknown `kid` triggers one refetch, at most
+ * once per `cooldownSeconds` (default 30), which is how rotated-in keys are picked up. Fetches time
+ * out after `timeoutMs` (default 5000). If a refetch fails, the keys already held stay in use;
+ * with none held, verification fails with `ERR_JWKS_UNAVAILABLE`.
+ *
+ * @example
+ * ```ts
+ * const jwks = createRemoteJwks('https://ledger.example/.well-known/jwks.json', { cacheMaxAgeSeconds: 600 })
+ * await jwks.reload() // optional warm-up
+ * ```
+ */
+export function createRemoteJwks(url: string | URL, options?: RemoteJwksOptions): RemoteKeySet {
+  return remote.createRemoteJwks(backend, url, options);
+}
+
+/**
+ * A consent checker: `check(receipt, purposeId)` decides offline from the receipt, caching
+ * verified receipts in a bounded LRU (`cacheMaxEntries`, default 10,000; receipts over 8 KiB are
+ * not cached), and `checkOnline` also asks the ledger (`ledgerUrl`) for a newer decision. Results
+ * are `{ allowed, status, reason, receiptId }`; bad receipts give `allowed: false`, never throw.
+ *
+ * @example
+ * ```ts
+ * const consent = createConsentChecker({ jwks, issuer: 'https://ledger.example', purposes: { ads: adsHash } })
+ * const { allowed, reason } = await consent.check(receipt, 'ads')
+ * ```
+ */
+export function createConsentChecker(options: ConsentCheckerOptions): ConsentChecker {
+  return checker.createConsentChecker(backend, options);
 }
 
 /**
@@ -191,6 +228,8 @@ export function verifyConsistency(input: ConsistencyInput): void {
   merkle.verifyConsistency(backend, input);
 }
 
+export type { ConsentChecker, ConsentCheckerOptions, ConsentDecision, ConsentReason } from './checker.js';
+export type { RemoteJwksOptions, RemoteKeySet } from './remote-jwks.js';
 export type { CreateLinkTokenOptions, VerifyLinkTokenOptions } from './link-token.js';
 export type { ConsistencyInput, Hash, InclusionInput, InclusionProofInput } from './merkle.js';
 export type { KeyOptions, VerifyReceiptOptions } from './receipt.js';

@@ -2,7 +2,7 @@
 // deliberate: structure, then the (cached) header's alg allow-list, kid and typ, then the
 // signature, and only then is the payload parsed, so unauthenticated JSON never reaches a parser.
 import type { Backend } from './backend.js';
-import type { KeySet } from '../jwks.js';
+import { isThenable, type KeySet } from '../jwks.js';
 import { AlgorithmUnsupported, SignatureInvalid, TokenMalformed, TypeMismatch } from '../errors.js';
 
 interface Header {
@@ -70,9 +70,6 @@ function typeMatches(typ: string | undefined, expected: string): boolean {
   const t = typ.toLowerCase();
   return t === expected || t === `application/${expected}`;
 }
-
-const isThenable = (v: unknown): v is PromiseLike<unknown> =>
-  typeof (v as { then?: unknown } | null)?.then === 'function';
 
 /** Verify a compact JWS of type `typ` and return its payload object. */
 export async function verifyJws(

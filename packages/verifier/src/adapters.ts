@@ -1,0 +1,98 @@
+// Framework adapters. Both are lazy: they read the receipt and GPC from the request and attach a
+// RequestConsent whose checks verify on first use (and the checker caches), so routes that never
+// ask about consent pay nothing.
+import type { ConsentChecker, ConsentDecision } from './checker.js';
+import { consentFromRequest, type RequestConsentInput, type RequestLike } from './request.js';
+
+export interface RequestConsentOptions {
+  /**
+   * Purposes a Global Privacy Control signal opts out of (sale or sharing of personal data under
+   * CCPA/CPRA, e.g. `['ads']`). For these, `Sec-GPC: 1` refuses with reason `gpc` whatever the
+   * receipt says.
+   */
+  gpcPurposes?: readonly string[];
+}
+
+/** Consent for one request: its inputs, and checks bound to its receipt. */
+export interface RequestConsent extends RequestConsentInput {
+  /** Offline decision for a purpose. */
+  check(purposeId: string): Promise<ConsentDecision>;
+  /** Decision for a purpose, confirmed with the ledger (needs the checker's `ledgerUrl`). */
+  checkOnline(purposeId: string): Promise<ConsentDecision>;
+}
+
+const GPC = Object.freeze({
+  allowed: false,
+  status: undefined,
+  reason: 'gpc',
+  receiptId: undefined,
+} as const);
+
+function requireChecker(checker: ConsentChecker): void {
+  if (typeof checker?.check !== 'function')
+    throw new TypeError('checker must come from createConsentChecker');
+}
+
+function gpcSet(options: RequestConsentOptions | undefined): ReadonlySet<string> {
+  const list = options?.gpcPurposes ?? [];
+  if (!Array.isArray(list) || !list.every((p) => typeof p === 'string')) {
+    throw new TypeError('gpcPurposes must be an array of purpose ids');
+  }
+  return new Set(list);
+}
+
+function bind(
+  checker: ConsentChecker,
+  gpcPurposes: ReadonlySet<string>,
+  request: RequestLike,
+): RequestConsent {
+  const { receipt, gpc } = consentFromRequest(request);
+  const optedOut = (purposeId: string) => gpc && gpcPurposes.has(purposeId);
+  return {
+    receipt,
+    gpc,
+    check: async (purposeId) => (optedOut(purposeId) ? GPC : checker.check(receipt, purposeId)),
+    checkOnline: async (purposeId) => (optedOut(purposeId) ? GPC : checker.checkOnline(receipt, purposeId)),
+  };
+}
+
+export function createFetchConsent(
+  checker: ConsentChecker,
+  options?: RequestConsentOptions,
+): (request: Request) => RequestConsent {
+  requireChecker(checker);
+  const gpcPurposes = gpcSet(options);
+  return (request) => bind(checker, gpcPurposes, request);
+}
+
+/** The parts of an Express/Connect request the middleware reads and writes. */
+export interface NodeRequestLike {
+  headers: Record<string, string | string[] | undefined>;
+  consent?: RequestConsent;
+}
+
+export function createConsentMiddleware(
+  checker: ConsentChecker,
+  options?: RequestConsentOptions,
+): (req: NodeRequestLike, res: unknown, next: (err?: unknown) => void) => void {
+  requireChecker(checker);
+  const gpcPurposes = gpcSet(options);
+  return (req, _res, next) => {
+    try {
+      req.consent = bind(checker, gpcPurposes, req);
+    } catch (e) {
+      next(e);
+      return;
+    }
+    next();
+  };
+}
+
+declare global {
+  // Lets `req.consent` type-check in Express handlers once the middleware is installed.
+  namespace Express {
+    interface Request {
+      consent?: RequestConsent;
+    }
+  }
+}

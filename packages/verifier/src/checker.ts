@@ -1,0 +1,300 @@
+// Per-request consent decisions. A decision is `allowed` only for a valid receipt whose purpose is
+// `given` and, when the service knows the purpose's current definition hash, was given for that
+// definition. Everything else is a refusal with a stable `reason`, never an exception, so a route
+// handler can branch on `allowed` without try/catch. Wrong arguments still throw TypeError.
+import type { ConsentStatus, ReceiptClaims } from '@assent/core/protocol';
+import { AssentError, HASH_B64URL, PURPOSE_ID, SUBJECT_ID } from '@assent/core/protocol';
+import type { Backend } from './lib/backend.js';
+import { Lru } from './lib/lru.js';
+import { tolerance } from './lib/time.js';
+import { LedgerUnavailable } from './errors.js';
+import { keySetFor } from './jwks.js';
+import { type KeyOptions, verifyReceipt } from './receipt.js';
+
+/** Why a decision came out the way it did. Stable strings; switch on them. */
+export type ConsentReason =
+  /** The purpose is `given` for the current definition: use the data. */
+  | 'given'
+  /** The purpose is `refused`, `withdrawn` or `expired` (see `status`). */
+  | 'not-given'
+  /** The request carried no receipt. */
+  | 'no-receipt'
+  /** The receipt did not verify; `code` has the error code (e.g. `ERR_TOKEN_EXPIRED`). */
+  | 'invalid-receipt'
+  /** The receipt has no decision for this purpose. */
+  | 'purpose-absent'
+  /** `purposes` was given to the checker and does not list this purpose. */
+  | 'purpose-unknown'
+  /** Consent was given for an older definition of the purpose; ask again. */
+  | 'definition-changed'
+  /** The request carries `Sec-GPC: 1` and the purpose is one GPC opts out of. */
+  | 'gpc'
+  /** `checkOnline`: the ledger holds a newer decision than the receipt, and it is not `given`. */
+  | 'superseded'
+  /** `checkOnline`: the ledger could not be asked (`code` is `ERR_LEDGER_UNAVAILABLE`). */
+  | 'ledger-unavailable';
+
+/** The answer to "may this request's data be used for this purpose?". Frozen; may be shared. */
+export interface ConsentDecision {
+  readonly allowed: boolean;
+  /** The purpose's status in the receipt (or, after `checkOnline`, in the ledger), if known. */
+  readonly status: ConsentStatus | undefined;
+  readonly reason: ConsentReason;
+  /** The receipt's `jti` (the consent event id), when the receipt verified. */
+  readonly receiptId: string | undefined;
+  /** Error code, for `invalid-receipt` and `ledger-unavailable`. */
+  readonly code?: string;
+}
+
+export interface ConsentCheckerOptions extends KeyOptions {
+  /** The ledger's issuer URL; receipts must carry it in `iss`. */
+  issuer: string;
+  /**
+   * Current definition hash per purpose id (from your config build). When given, consent counts
+   * only if it was given for this hash, and purposes not listed are refused (`purpose-unknown`).
+   */
+  purposes?: Readonly<Record<string, string>>;
+  /** Ledger base URL for `checkOnline`, e.g. `https://ledger.example`. */
+  ledgerUrl?: string | URL;
+  /** Bearer token for the ledger's consent endpoint (an API token with read scope). */
+  ledgerToken?: string;
+  /** Abort a ledger query after this long, milliseconds; default 2000. */
+  ledgerTimeoutMs?: number;
+  /** What `checkOnline` does when the ledger cannot be asked: refuse (default) or trust the receipt. */
+  onLedgerError?: 'deny' | 'receipt';
+  /** Most verified receipts kept in memory; default 10,000. 0 disables the cache. */
+  cacheMaxEntries?: number;
+  /** Longest a verified receipt is trusted from the cache, seconds; default 300. */
+  cacheMaxAgeSeconds?: number;
+  /** Allowed clock skew, seconds; default 30. */
+  clockToleranceSeconds?: number;
+}
+
+export interface ConsentChecker {
+  /** Decide offline, from the receipt alone. Never rejects for bad data. */
+  check(receipt: string | undefined, purposeId: string): Promise<ConsentDecision>;
+  /** As `check`, then ask the ledger whether a newer decision for the subject exists. */
+  checkOnline(receipt: string | undefined, purposeId: string): Promise<ConsentDecision>;
+}
+
+/** Receipts longer than this are verified but not cached, which is what bounds cache memory. */
+export const MAX_CACHED_RECEIPT_LENGTH = 8 * 1024;
+
+interface Cached {
+  claims: ReceiptClaims;
+  /** Epoch ms after which the entry is not used (min of `exp` and the cache max age). */
+  until: number;
+  decisions: Map<string, ConsentDecision>;
+}
+
+const decision = (
+  allowed: boolean,
+  reason: ConsentReason,
+  status?: ConsentStatus,
+  receiptId?: string,
+  code?: string,
+): ConsentDecision =>
+  Object.freeze(
+    code === undefined
+      ? { allowed, status, reason, receiptId }
+      : { allowed, status, reason, receiptId, code },
+  );
+
+const NO_RECEIPT = decision(false, 'no-receipt');
+
+function count(v: unknown, name: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+    throw new TypeError(`${name} must be a non-negative integer`);
+  }
+  return v;
+}
+
+function purposeHashes(purposes: unknown): ReadonlyMap<string, string> | undefined {
+  if (purposes === undefined) return undefined;
+  if (typeof purposes !== 'object' || purposes === null) throw new TypeError('purposes must be an object');
+  const out = new Map<string, string>();
+  for (const [id, hash] of Object.entries(purposes)) {
+    if (!PURPOSE_ID.test(id) || typeof hash !== 'string' || !HASH_B64URL.test(hash)) {
+      throw new TypeError(`purposes.${id} must map a purpose id to a base64url SHA-256 definition hash`);
+    }
+    out.set(id, hash);
+  }
+  return out;
+}
+
+/** Judge one purpose's snapshot against the service's current definitions. */
+function judge(
+  hashes: ReadonlyMap<string, string> | undefined,
+  purposeId: string,
+  snapshot: { status: ConsentStatus; hash: string } | undefined,
+  receiptId: string,
+): ConsentDecision {
+  const current = hashes?.get(purposeId);
+  if (hashes !== undefined && current === undefined)
+    return decision(false, 'purpose-unknown', undefined, receiptId);
+  if (snapshot === undefined) return decision(false, 'purpose-absent', undefined, receiptId);
+  if (snapshot.status !== 'given') return decision(false, 'not-given', snapshot.status, receiptId);
+  if (current !== undefined && snapshot.hash !== current) {
+    return decision(false, 'definition-changed', snapshot.status, receiptId);
+  }
+  return decision(true, 'given', snapshot.status, receiptId);
+}
+
+interface LedgerPurpose {
+  status: ConsentStatus;
+  hash: string;
+  at: string;
+  seq: number;
+}
+
+function ledgerPurpose(body: unknown, subject: string, purposeId: string): LedgerPurpose | undefined {
+  const doc = body as { subject?: unknown; purposes?: Record<string, unknown> } | null;
+  if (typeof doc !== 'object' || doc === null || doc.subject !== subject) {
+    throw new LedgerUnavailable('ledger answer is not for this subject');
+  }
+  if (typeof doc.purposes !== 'object' || doc.purposes === null)
+    throw new LedgerUnavailable('ledger answer has no purposes');
+  const p = Object.hasOwn(doc.purposes, purposeId)
+    ? (doc.purposes[purposeId] as LedgerPurpose | undefined)
+    : undefined;
+  if (p === undefined) return undefined;
+  if (
+    typeof p !== 'object' ||
+    p === null ||
+    !['given', 'refused', 'withdrawn', 'expired'].includes(p.status) ||
+    typeof p.hash !== 'string' ||
+    !Number.isSafeInteger(p.seq)
+  ) {
+    throw new LedgerUnavailable(`ledger answer for purpose ${purposeId} is malformed`);
+  }
+  return p;
+}
+
+export function createConsentChecker(b: Backend, options: ConsentCheckerOptions): ConsentChecker {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options are required');
+  const keys = keySetFor(b, options);
+  const { issuer } = options;
+  if (typeof issuer !== 'string' || issuer === '') throw new TypeError('issuer is required');
+  const hashes = purposeHashes(options.purposes);
+  const skew = tolerance(options);
+  const maxEntries = count(options.cacheMaxEntries, 'cacheMaxEntries', 10_000);
+  const maxAgeMs = count(options.cacheMaxAgeSeconds, 'cacheMaxAgeSeconds', 300) * 1000;
+  const ledgerTimeoutMs = count(options.ledgerTimeoutMs, 'ledgerTimeoutMs', 2000);
+  const onLedgerError = options.onLedgerError ?? 'deny';
+  if (onLedgerError !== 'deny' && onLedgerError !== 'receipt')
+    throw new TypeError("onLedgerError must be 'deny' or 'receipt'");
+  let ledger: URL | undefined;
+  if (options.ledgerUrl !== undefined) {
+    try {
+      ledger = new URL(options.ledgerUrl);
+    } catch {
+      throw new TypeError('ledgerUrl must be an absolute http(s) URL');
+    }
+    if (ledger.protocol !== 'https:' && ledger.protocol !== 'http:')
+      throw new TypeError('ledgerUrl must be http(s)');
+  }
+  if (options.ledgerToken !== undefined && typeof options.ledgerToken !== 'string') {
+    throw new TypeError('ledgerToken must be a string');
+  }
+  const cache = new Lru<string, Cached>(maxEntries);
+  const verifyOptions = { jwks: keys, issuer, clockToleranceSeconds: skew };
+
+  function checkPurposeId(purposeId: unknown): void {
+    if (typeof purposeId !== 'string' || !PURPOSE_ID.test(purposeId))
+      throw new TypeError('purposeId must be a purpose id');
+  }
+
+  function fromCache(entry: Cached, purposeId: string): ConsentDecision {
+    let d = entry.decisions.get(purposeId);
+    if (d === undefined) {
+      d = judge(hashes, purposeId, entry.claims.cns[purposeId], entry.claims.jti);
+      entry.decisions.set(purposeId, d);
+    }
+    return d;
+  }
+
+  // Verified claims for a receipt, or the decision that refuses it.
+  async function claimsOf(receipt: string | undefined): Promise<Cached | ConsentDecision> {
+    if (receipt === undefined || receipt === '') return NO_RECEIPT;
+    if (typeof receipt !== 'string') throw new TypeError('receipt must be a string or undefined');
+    const now = Date.now();
+    const hit = maxEntries > 0 ? cache.get(receipt) : undefined;
+    if (hit !== undefined) {
+      if (now < hit.until) return hit;
+      cache.delete(receipt);
+    }
+    let claims: ReceiptClaims;
+    try {
+      claims = await verifyReceipt(b, receipt, verifyOptions);
+    } catch (e) {
+      if (e instanceof AssentError) return decision(false, 'invalid-receipt', undefined, undefined, e.code);
+      throw e;
+    }
+    const entry: Cached = {
+      claims,
+      until: Math.min((claims.exp + skew) * 1000, now + maxAgeMs),
+      decisions: new Map(),
+    };
+    if (maxEntries > 0 && receipt.length <= MAX_CACHED_RECEIPT_LENGTH) cache.set(receipt, entry);
+    return entry;
+  }
+
+  async function check(receipt: string | undefined, purposeId: string): Promise<ConsentDecision> {
+    checkPurposeId(purposeId);
+    const c = await claimsOf(receipt);
+    return 'claims' in c ? fromCache(c, purposeId) : c;
+  }
+
+  async function askLedger(subject: string): Promise<unknown> {
+    const url = new URL(
+      `v1/subjects/${encodeURIComponent(subject)}/consent`,
+      ledger!.href.endsWith('/') ? ledger : `${ledger!.href}/`,
+    );
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.ledgerToken !== undefined) headers['authorization'] = `Bearer ${options.ledgerToken}`;
+    let res: Response;
+    try {
+      res = await fetch(url, { headers, signal: AbortSignal.timeout(ledgerTimeoutMs) });
+    } catch (e) {
+      throw new LedgerUnavailable(`cannot reach the ledger: ${(e as Error).message}`, { cause: e });
+    }
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return { subject, purposes: {} };
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new LedgerUnavailable(`ledger answered HTTP ${res.status}`);
+    }
+    try {
+      return await res.json();
+    } catch (e) {
+      throw new LedgerUnavailable('ledger answer is not JSON', { cause: e });
+    }
+  }
+
+  async function checkOnline(receipt: string | undefined, purposeId: string): Promise<ConsentDecision> {
+    if (ledger === undefined) throw new TypeError('checkOnline needs the ledgerUrl option');
+    checkPurposeId(purposeId);
+    const c = await claimsOf(receipt);
+    if (!('claims' in c)) return c;
+    const offline = fromCache(c, purposeId);
+    const { sub, seq, jti } = c.claims;
+    if (!SUBJECT_ID.test(sub)) return offline;
+    let latest: LedgerPurpose | undefined;
+    try {
+      latest = ledgerPurpose(await askLedger(sub), sub, purposeId);
+    } catch (e) {
+      if (!(e instanceof LedgerUnavailable)) throw e;
+      if (onLedgerError === 'receipt') return offline;
+      return decision(false, 'ledger-unavailable', offline.status, jti, e.code);
+    }
+    // The receipt is the latest word unless the log holds a later decision for this purpose.
+    if (latest === undefined || latest.seq <= seq) return offline;
+    const newer = judge(hashes, purposeId, latest, jti);
+    return newer.reason === 'not-given' ? decision(false, 'superseded', latest.status, jti) : newer;
+  }
+
+  return { check, checkOnline };
+}
