@@ -39,4 +39,38 @@ export default defineConfig([
     platform: 'node',
     external: [/^@assent\//, 'better-sqlite3', 'pg'],
   },
+  // @assent/widget: ESM entries for bundlers (preact and core stay external), and the two browser
+  // scripts, self-contained IIFEs: assent.js (loader) and assent-ui.js (fetched by it lazily).
+  // Neither block cleans: they share packages/widget/dist.
+  {
+    ...shared,
+    name: 'widget',
+    clean: false,
+    entry: {
+      index: 'packages/widget/src/index.ts',
+      ui: 'packages/widget/src/ui/index.ts',
+      core: 'packages/widget/src/core.ts',
+    },
+    outDir: 'packages/widget/dist',
+    platform: 'browser',
+  },
+  {
+    name: 'widget:browser',
+    entry: { assent: 'packages/widget/src/browser/loader.ts', 'assent-ui': 'packages/widget/src/browser/ui.ts' },
+    outDir: 'packages/widget/dist/browser',
+    format: ['iife'],
+    platform: 'browser',
+    target: 'es2020',
+    minify: true,
+    dts: false,
+    sourcemap: false,
+    clean: false,
+    splitting: false,
+    treeshake: false,
+    noExternal: [/.*/],
+    outExtension: () => ({ js: '.js' }),
+    esbuildOptions(o) {
+      o.legalComments = 'none';
+    },
+  },
 ]);

@@ -1,0 +1,62 @@
+import type { AssentConfig, Consent, ConsentChange, Decision, PromptReason } from '@assent/core';
+import type { SeparateAnswer } from './lib/types.js';
+
+/** Events of `window.assent.on`, with what listeners receive. */
+export interface AssentEvents {
+  /** Config loaded, stored decisions applied (gating, Consent Mode). */
+  ready: { decisions: Record<string, Decision>; prompt: boolean; reasons: PromptReason[] };
+  /** A decision was recorded. `event` is the consent event for the ledger. */
+  change: ConsentChange;
+  /** The banner was shown. */
+  banner: { reasons: PromptReason[] };
+  /** The preference center was opened. */
+  open: undefined;
+  /** The preference center was closed. */
+  close: undefined;
+  /** The separate-consent dialog was answered or dismissed. */
+  separate: { id: string; answer: SeparateAnswer };
+  /** The config could not be loaded or is invalid, or the UI failed to load; nothing was granted. */
+  error: { error: unknown };
+}
+
+export type AssentEventName = keyof AssentEvents;
+
+/** `window.assent`: the documented API of the script-tag build (docs/widget-api.md). */
+export interface AssentApi {
+  /** Widget version. */
+  readonly version: string;
+  /** Resolves once the config is loaded and stored decisions are applied. */
+  readonly ready: Promise<void>;
+  /** The headless consent object (`createConsent`), once ready. */
+  readonly consent: Consent | undefined;
+  /** The validated config, once ready. */
+  readonly config: AssentConfig | undefined;
+  /** Open the preference center. */
+  open(): Promise<void>;
+  /** Show the banner (first layer) again. */
+  showBanner(): Promise<void>;
+  /** Close the banner and any dialog without recording anything. */
+  close(): void;
+  /** Ask for separate consent for one purpose in its own dialog. */
+  requestSeparate(id: string): Promise<SeparateAnswer>;
+  /** Ask for one purpose's consent in a dialog (the same dialog; any consent purpose). */
+  requestConsent(id: string): Promise<SeparateAnswer>;
+  /** Give every consent purpose except the separate ones (method `api`). */
+  acceptAll(): Promise<void>;
+  /** Refuse every consent purpose (method `api`). */
+  rejectAll(): Promise<void>;
+  /** `true` gives, `false` refuses; separate purposes only through `requestSeparate` (method `api`). */
+  set(choices: Record<string, boolean>): Promise<void>;
+  /** Withdraw one purpose, or `'all'` (method `api`). */
+  withdraw(id: string): Promise<void>;
+  /** Whether a purpose may be used now (`false` until ready). */
+  allows(id: string): boolean;
+  /** The decision on one purpose. */
+  get(id: string): Decision | undefined;
+  /** Every decision. */
+  decisions(): Record<string, Decision>;
+  /** Listen to an event; returns the function that stops listening. `ready` fires late listeners too. */
+  on<E extends AssentEventName>(event: E, listener: (detail: AssentEvents[E]) => void): () => void;
+  /** Stop listening. */
+  off<E extends AssentEventName>(event: E, listener: (detail: AssentEvents[E]) => void): void;
+}

@@ -1,0 +1,19 @@
+// @assent/widget: the consent UI for bundler users. The script-tag build (dist/browser/assent.js)
+// does the same with a `<script>` tag; `@assent/widget/core` re-exports the headless core for
+// storefronts that draw their own UI.
+export type { AssentApi, AssentEventName, AssentEvents } from './api.js';
+export type { SeparateAnswer } from './lib/types.js';
+export { type StartOptions, startAssent, type UiModule, VERSION } from './start.js';
+
+/**
+ * Load the UI lazily: bundlers turn this dynamic import into a separate chunk, fetched only when
+ * the shopper must be asked or opens their settings.
+ *
+ * @example
+ * ```ts
+ * import { loadUi, startAssent } from '@assent/widget'
+ * window.assent = startAssent({ config, loadUi })
+ * ```
+ */
+export const loadUi = (): Promise<import('./start.js').UiModule> =>
+  import('./ui/module.js').then((m) => m.uiModule);

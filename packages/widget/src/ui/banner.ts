@@ -1,0 +1,60 @@
+import type { BannerButton } from '@assent/core';
+import { h } from 'preact';
+import type { PromptReason } from '../lib/types.js';
+import type { UiState } from './state.js';
+
+/**
+ * The first layer: who asks, what for, a link to the full notice, and Accept all, Reject all and
+ * Customize as identical buttons (same element, class, size, font and colours: equal prominence).
+ * A region, not a modal: the store stays usable. Closing it records nothing.
+ */
+export function Banner({ s, reasons }: { s: UiState; reasons: PromptReason[] }) {
+  const { t, config, consent } = s;
+  const names = (ids: string[]) =>
+    ids
+      .map((id) => s.purposes.find((p) => p.id === id)?.name ?? id)
+      .join(s.locale.startsWith('zh') ? '、' : ', ');
+  const changed = reasons.filter((r) => r.kind === 'definition-changed').flatMap((r) => r.purposes);
+  const done = (_: unknown) => {
+    s.banner.value = null;
+    s.say(t('saved'));
+  };
+  const buttons: Record<BannerButton, [string, () => void]> = {
+    'accept-all': [t('acceptAll'), () => done(consent.acceptAll('banner:accept-all'))],
+    'reject-all': [t('rejectAll'), () => done(consent.rejectAll('banner:reject-all'))],
+    customize: [t('customize'), () => {}],
+  };
+  const order = config.ui?.buttons ?? ['accept-all', 'reject-all', 'customize'];
+  return h(
+    'section',
+    { class: 'banner', 'aria-labelledby': 'assent-bt' },
+    h('h2', { id: 'assent-bt' }, config.controller.name || t('region')),
+    h('p', null, t('summary', { controller: config.controller.name ?? '' })),
+    changed.length > 0 && h('p', null, t('changed', { purposes: names(changed) })),
+    reasons.some((r) => r.kind === 'expired') && h('p', null, t('expired')),
+    s.o.gpcHonoured && h('p', null, t('gpc')),
+    h('p', null, h('a', { href: config.notice.url }, t('notice'))),
+    h(
+      'div',
+      { class: 'actions' },
+      order.map((b) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn',
+            'data-action': b,
+            // Opening the second layer changes nothing, so it needs no trusted event.
+            onClick: b === 'customize' ? s.openPrefs : s.act(buttons[b][1]),
+          },
+          buttons[b][0],
+        ),
+      ),
+    ),
+    h(
+      'button',
+      { type: 'button', class: 'x', 'aria-label': t('closeBanner'), onClick: () => (s.banner.value = null) },
+      '\u00d7',
+    ),
+  );
+}

@@ -1,0 +1,36 @@
+// Formatting with the platform's Intl, so every locale (Arabic included) gets native wording and
+// digits without the widget shipping tables.
+
+const UNITS: Record<string, string> = { Y: 'year', M: 'month', W: 'week', D: 'day', H: 'hour' };
+
+/** `P13M` -> "13 months" / "13个月". Unknown shapes are shown as written. */
+export function formatDuration(iso: string, locale: string): string {
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(\d+)H)?$/.exec(iso);
+  if (!m) return iso;
+  const parts: string[] = [];
+  'YMWDH'.split('').forEach((u, i) => {
+    const n = m[i + 1];
+    if (n)
+      parts.push(
+        new Intl.NumberFormat(locale, { style: 'unit', unit: UNITS[u]!, unitDisplay: 'long' }).format(+n),
+      );
+  });
+  return parts.length ? parts.join(' ') : iso;
+}
+
+/** A country name from an ISO 3166-1 alpha-2 code, in the shopper's language. */
+export function countryName(code: string, locale: string): string {
+  try {
+    return new Intl.DisplayNames([locale], { type: 'region' }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+/** A decision time (milliseconds) as a local date and time. */
+export const formatTime = (at: number, locale: string): string =>
+  new Date(at).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** Fill `{name}` placeholders. Values are inserted as text; the result is only ever a text node. */
+export const fill = (template: string, vars: Record<string, string> = {}): string =>
+  template.replace(/\{(\w+)\}/g, (all, k: string) => vars[k] ?? all);

@@ -1,0 +1,74 @@
+import { type ComponentChildren, h } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
+
+const FOCUSABLE =
+  'a[href],button:not([disabled]),input:not([disabled]),select,textarea,[tabindex]:not([tabindex="-1"])';
+
+/** The focused element, looking through open shadow roots (the page's or our own). */
+export function deepActive(): HTMLElement | null {
+  let a = document.activeElement;
+  while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
+  return a as HTMLElement | null;
+}
+
+interface ModalProps {
+  /** id of the element that names the dialog. */
+  labelledBy: string;
+  /** Escape and the close button. */
+  onClose: () => void;
+  closeLabel: string;
+  children?: ComponentChildren;
+}
+
+/**
+ * A modal dialog: `role="dialog"` with `aria-modal`, focus moved into it (onto the dialog itself,
+ * so that pressing Enter cannot agree to anything by accident), Tab and Shift+Tab kept inside,
+ * Escape closes, and focus goes back to where it was when the dialog closes.
+ */
+export function Modal({ labelledBy, onClose, closeLabel, children }: ModalProps) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const back = deepActive();
+    ref.current?.focus();
+    return () => {
+      if (back?.isConnected) back.focus();
+    };
+  }, []);
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      onClose();
+    } else if (e.key === 'Tab' && ref.current) {
+      const all = [...ref.current.querySelectorAll<HTMLElement>(FOCUSABLE)];
+      const first = all[0];
+      const last = all[all.length - 1];
+      const here = (ref.current.getRootNode() as ShadowRoot).activeElement;
+      if (!first || !last) return e.preventDefault();
+      if (e.shiftKey && (here === first || here === ref.current)) {
+        e.preventDefault();
+        last.focus();
+      } else if (!e.shiftKey && here === last) {
+        e.preventDefault();
+        first.focus();
+      }
+    }
+  };
+  return h(
+    'div',
+    { class: 'ov' },
+    h(
+      'div',
+      {
+        class: 'modal',
+        role: 'dialog',
+        'aria-modal': 'true',
+        'aria-labelledby': labelledBy,
+        tabIndex: -1,
+        ref,
+        onKeyDown,
+      },
+      h('button', { type: 'button', class: 'x', 'aria-label': closeLabel, onClick: onClose }, '\u00d7'),
+      children,
+    ),
+  );
+}

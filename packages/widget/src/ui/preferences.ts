@@ -1,0 +1,152 @@
+import { h } from 'preact';
+import { useState } from 'preact/hooks';
+import { History } from './history.js';
+import { Modal } from './modal.js';
+import { PurposeRow } from './purpose-row.js';
+import type { UiState } from './state.js';
+
+/**
+ * The second layer. One row per consent purpose with a switch that shows the current decision
+ * (off unless given); contract and legal-obligation purposes as always active with the reason;
+ * separate-consent purposes with their status, withdrawable here but never granted by Accept all;
+ * Save, Accept all and Reject all as equal buttons; Withdraw all; the history and its download.
+ */
+export function Preferences({ s }: { s: UiState }) {
+  const { t, consent } = s;
+  s.rev.value;
+  const [draft, setDraft] = useState<Record<string, boolean>>({});
+  const given = (id: string) => consent.get(id)?.status === 'given';
+  const consentRows = s.purposes.filter((p) => p.basis === 'consent' && !p.separate);
+  const fixed = s.purposes.filter((p) => p.basis !== 'consent');
+  const separate = s.purposes.filter((p) => p.separate);
+  const close = () => {
+    s.prefs.value = false;
+    s.emit('close');
+  };
+  const finish = (fn: () => void) =>
+    s.act(() => {
+      fn();
+      s.banner.value = null;
+      close();
+      s.say(t('saved'));
+    });
+  const on = (id: string) => draft[id] ?? given(id);
+  const status = (id: string) => {
+    const d = consent.get(id);
+    return t(d ? (`status.${d.status}` as const) : 'status.none');
+  };
+  const anyGiven = s.purposes.some((p) => given(p.id));
+  return h(
+    Modal,
+    { labelledBy: 'assent-pt', onClose: close, closeLabel: t('close') },
+    h('h2', { id: 'assent-pt' }, t('prefsTitle')),
+    h('p', null, t('prefsIntro')),
+    consentRows.map((p) =>
+      h(PurposeRow, {
+        s,
+        p,
+        labelId: `assent-p-${p.id}`,
+        control: h('button', {
+          type: 'button',
+          role: 'switch',
+          class: 'sw',
+          'aria-checked': on(p.id) ? 'true' : 'false',
+          'aria-labelledby': `assent-p-${p.id}`,
+          onClick: s.act(() => setDraft({ ...draft, [p.id]: !on(p.id) })),
+        }),
+      }),
+    ),
+    fixed.map((p) =>
+      h(PurposeRow, {
+        s,
+        p,
+        control: h('span', { class: 'on' }, t('alwaysActive')),
+      }),
+    ),
+    fixed.length > 0 &&
+      h(
+        'p',
+        { class: 'note' },
+        t(fixed.some((p) => p.basis === 'contract') ? 'contractReason' : 'legalReason'),
+      ),
+    separate.length > 0 && [
+      h('h3', null, t('separateTitle')),
+      h('p', { class: 'note' }, t('separateIntro')),
+      separate.map((p) =>
+        h(PurposeRow, {
+          s,
+          p,
+          control: h(
+            'span',
+            { class: 'on' },
+            status(p.id),
+            ' ',
+            given(p.id)
+              ? h(
+                  'button',
+                  { type: 'button', class: 'link', onClick: s.act(() => consent.withdraw(p.id)) },
+                  t('withdraw'),
+                )
+              : h('button', { type: 'button', class: 'link', onClick: () => s.ask(p.id) }, t('review')),
+          ),
+        }),
+      ),
+    ],
+    h(
+      'div',
+      { class: 'actions' },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn',
+          'data-action': 'save',
+          onClick: finish(() =>
+            consent.set(Object.fromEntries(consentRows.map((p) => [p.id, on(p.id)])), 'preferences:save'),
+          ),
+        },
+        t('save'),
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn',
+          'data-action': 'accept-all',
+          onClick: finish(() => consent.acceptAll('banner:accept-all')),
+        },
+        t('acceptAll'),
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn',
+          'data-action': 'reject-all',
+          onClick: finish(() => consent.rejectAll('banner:reject-all')),
+        },
+        t('rejectAll'),
+      ),
+    ),
+    anyGiven &&
+      h(
+        'p',
+        null,
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'link',
+            'data-action': 'withdraw-all',
+            onClick: s.act(() => {
+              consent.withdraw('all');
+              setDraft({});
+              s.say(t('withdrawn'));
+            }),
+          },
+          t('withdrawAll'),
+        ),
+      ),
+    h(History, { s }),
+  );
+}

@@ -1,0 +1,57 @@
+import { h } from 'preact';
+import type { PurposeView } from './lib/model.js';
+import type { UiState } from './state.js';
+
+/**
+ * Everything the shopper is told about one purpose: description, data categories with their grade
+ * (sensitive ones marked in words, not only colour), retention, recipients, transfer abroad,
+ * public disclosure and legal basis. `control` is the toggle, status or "always active" note.
+ */
+export function PurposeRow({
+  s,
+  p,
+  control,
+  labelId,
+}: {
+  s: UiState;
+  p: PurposeView;
+  control: preact.ComponentChildren;
+  /** id for the purpose's name, when a control is labelled by it. */
+  labelId?: string;
+}) {
+  const { t } = s;
+  const row = (label: string, value: preact.ComponentChildren) => [
+    h('dt', null, label),
+    h('dd', null, value),
+  ];
+  return h(
+    'div',
+    { class: 'p', 'data-purpose': p.id },
+    h('div', { class: 'ph' }, h('h4', { id: labelId }, p.name), control),
+    p.description && h('p', { class: 'note' }, p.description),
+    h(
+      'dl',
+      null,
+      p.categories.length > 0 &&
+        row(
+          t('categories'),
+          p.categories.map((c) =>
+            h(
+              'span',
+              {
+                class: c.sensitive ? 'tag sens' : 'tag',
+                'data-grade': c.sensitive ? 'sensitive' : 'general',
+              },
+              c.label,
+              c.sensitive && ` (${t('sensitive')})`,
+            ),
+          ),
+        ),
+      p.retention && row(t('retention'), p.retention),
+      p.recipients.length > 0 && row(t('recipients'), p.recipients.join('; ')),
+      p.transfer && row(t('transfer'), p.transfer),
+      p.publicDisclosure && row(t('publicly'), t('yes')),
+      row(t('basis'), t(`basis.${p.basis}` as const)),
+    ),
+  );
+}

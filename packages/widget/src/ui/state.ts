@@ -1,0 +1,100 @@
+import { signal } from '@preact/signals';
+import { dirOf, pickLocale } from '../lib/locale.js';
+import type { AssentConfig, Consent, ConsentHistory, PromptReason, SeparateAnswer } from '../lib/types.js';
+import { fill } from './lib/format.js';
+import { type PurposeView, purposeViews } from './lib/model.js';
+import { en, type TextKey } from './texts/en.js';
+import { zhCN } from './texts/zh-cn.js';
+
+const BUILT_IN: Record<string, Record<string, string>> = { en, 'zh-CN': zhCN };
+
+/** Options of `mountUi`. */
+export interface UiOptions {
+  /** The consent object from `createConsent`. */
+  consent: Consent;
+  /** The validated config. */
+  config: AssentConfig;
+  /** Locale to show; default: `<html lang>`, then the browser's languages, then the config default. */
+  locale?: string;
+  /** The decision history shown in the preference center (core's `createIdbHistory()`). */
+  history?: Pick<ConsentHistory, 'list'>;
+  /** Whether a Global Privacy Control signal was honoured on this page, to tell the shopper. */
+  gpcHonoured?: boolean;
+  /** Where the widget's host element goes. Default `document.body` (first child, first in Tab order). */
+  container?: HTMLElement;
+  /** CSP nonce, used only where constructable stylesheets are missing. */
+  nonce?: string;
+  /** Listener for UI events (`banner`, `open`, `close`, `separate`). */
+  emit?: (type: string, detail?: unknown) => void;
+  /**
+   * Decides whether an event may change consent. Default: only `event.isTrusted`, so page scripts
+   * cannot click "Accept all" for the shopper. Tests in DOM emulators replace it.
+   */
+  isTrusted?: (event: Event) => boolean;
+}
+
+/** A pending `requestSeparate` call. */
+export interface SeparateRequest {
+  id: string;
+  resolve: (answer: SeparateAnswer) => void;
+}
+
+export type UiState = ReturnType<typeof createUiState>;
+
+/** The reactive state of one mounted widget. */
+export function createUiState(o: UiOptions) {
+  const { config, consent } = o;
+  const locale = pickLocale(
+    config.locales,
+    [o.locale, document.documentElement.lang, ...(navigator.languages ?? [])],
+    config.defaultLocale ?? config.locales[0] ?? 'en',
+  );
+  const own = config.ui?.texts?.[locale] ?? {};
+  const base = BUILT_IN[locale] ?? BUILT_IN[locale.split('-')[0]!] ?? en;
+  const t = (key: TextKey, vars?: Record<string, string>): string =>
+    fill(own[key] ?? base[key] ?? en[key], vars);
+  const purposes: PurposeView[] = purposeViews(config, locale);
+  const s = {
+    o,
+    config,
+    consent,
+    locale,
+    dir: dirOf(locale),
+    t,
+    purposes,
+    emit: o.emit ?? (() => {}),
+    trusted: o.isTrusted ?? ((e: Event) => e.isTrusted),
+    /** Bumped on every consent change so that views re-read the decisions. */
+    rev: signal(0),
+    banner: signal<PromptReason[] | null>(null),
+    prefs: signal(false),
+    separate: signal<SeparateRequest | null>(null),
+    /** Text for the polite live region. */
+    said: signal(''),
+    /** Run `fn` only for a trusted event; the only way the UI changes consent. */
+    act: (fn: () => void) => (e: Event) => {
+      if (s.trusted(e)) fn();
+    },
+    openPrefs() {
+      if (!s.prefs.value) {
+        s.prefs.value = true;
+        s.emit('open');
+      }
+    },
+    /** Open the separate-consent dialog for `id`; a request still open is answered `dismissed`. */
+    ask(id: string): Promise<SeparateAnswer> {
+      s.separate.value?.resolve('dismissed');
+      return new Promise<SeparateAnswer>((resolve) => {
+        s.separate.value = { id, resolve };
+      });
+    },
+    say(text: string) {
+      // Re-setting the same text would not be announced again.
+      s.said.value = '';
+      queueMicrotask(() => {
+        s.said.value = text;
+      });
+    },
+  };
+  return s;
+}
