@@ -52,6 +52,10 @@ export default defineConfig({
       pkgProject('verifier'),
       pkgProject('widget', { environment: 'happy-dom' }),
       pkgProject('ledger', { testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false }),
+      {
+        test: { name: 'storefront', include: ['examples/storefront/test/**/*.test.ts'], testTimeout: 60_000 },
+        resolve: { alias: source },
+      },
       // Real Chromium (scripts/lib/chromium.ts), one file at a time: two cores, heavy processes.
       {
         test: {

@@ -86,9 +86,6 @@ ${main}
   </p>
   <p class="demo">${m('footerDemo')}</p>
 </footer>
-<button type="button" class="privacy-fab" data-assent-open aria-label="${m('privacySettings')}" title="${m('privacySettings')}">
-  <svg aria-hidden="true" width="22" height="22" viewBox="0 0 24 24"><path fill="currentColor" d="M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5l-8-3Zm0 2.2 6 2.2V11c0 4-2.6 7.8-6 8.9-3.4-1.1-6-4.9-6-8.9V6.4l6-2.2Z"/></svg>
-</button>
 <script type="text/plain" data-assent="${ctx.tags.analytics}" data-src="/tags/analytics.js" nonce="${nonce}"></script>
 <script type="text/plain" data-assent="${ctx.tags.ads}" data-src="/tags/ads.js" nonce="${nonce}"></script>
 </body>

@@ -169,13 +169,27 @@
     });
   }
 
-  // Newsletter: the server refuses unless the receipt allows marketing emails.
+  // Newsletter: the server refuses unless the receipt allows marketing emails. Signing up is the
+  // moment to ask, so the widget's dialog asks for that one purpose; the shopper can say no.
   const newsletter = document.getElementById('newsletter');
   if (newsletter) {
     const status = document.getElementById('newsletter-status');
     newsletter.addEventListener('submit', async (event) => {
       event.preventDefault();
-      const result = await postJson('/api/newsletter', { email: newsletter.elements.email.value });
+      const body = { email: newsletter.elements.email.value };
+      let result = await postJson('/api/newsletter', body);
+      if (result.body.error === 'consent-required') {
+        const a = assent();
+        const answer =
+          typeof a?.requestConsent === 'function'
+            ? statusOf(await a.requestConsent(result.body.purpose).catch(() => 'refused'))
+            : 'refused';
+        if (answer === 'given') {
+          result = await postWithFreshReceipt('/api/newsletter', body, () =>
+            setStatus(status, msg.consentPending),
+          );
+        }
+      }
       if (result.status === 200 || result.status === 201) setStatus(status, msg.subscribed);
       else if (result.body.error === 'consent-required') setStatus(status, msg.newsletterNeedsConsent, true);
       else setStatus(status, result.body.message || String(result.status), true);
