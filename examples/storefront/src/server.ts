@@ -52,10 +52,16 @@ export interface StorefrontOptions {
   ledgerKeys: KeySet;
   /** The storefront's Ed25519 private key for link tokens; its public key is a link key of the ledger. */
   linkKey: SigningKeyInput;
-  /** Directory holding `assent.js` and `assent-ui.js`. Default: @assent/widget's `dist`. */
+  /** Directory holding `assent.js` and `assent-ui.js`. Default: @assent/widget's `dist/browser`. */
   widgetDir?: string;
   /** Purpose ids the analytics and advertising tags are gated on. */
   tagPurposes?: { analytics: string; ads: string };
+  /**
+   * A ledger API token with the `read:subject` scope. With it, the newsletter and the sensitive
+   * checkout uses (face payment, precise location) are confirmed with the ledger, not only from
+   * the receipt, so a withdrawal made on another device counts at once.
+   */
+  ledgerToken?: string;
   /** Link token lifetime, seconds. Default 600. */
   linkTokenTtlSeconds?: number;
 }
@@ -86,7 +92,7 @@ export interface Storefront {
   readonly subscribers: NewsletterSubscriber[];
 }
 
-const WIDGET_DIR = fileURLToPath(new URL('../node_modules/@assent/widget/dist/', import.meta.url));
+const WIDGET_DIR = fileURLToPath(new URL('../node_modules/@assent/widget/dist/browser/', import.meta.url));
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
 
 /**
@@ -107,7 +113,12 @@ export function createStorefront(options: StorefrontOptions): Storefront {
   const served = JSON.stringify({ ...options.config, ledgerUrl });
   const widgetDir = options.widgetDir ?? WIDGET_DIR;
   const tags = options.tagPurposes ?? defaultTagPurposes(options.config);
-  const consent = createConsentGate({ config: options.config, issuer: ledgerUrl, jwks: options.ledgerKeys });
+  const consent = createConsentGate({
+    config: options.config,
+    issuer: ledgerUrl,
+    jwks: options.ledgerKeys,
+    ...(options.ledgerToken ? { ledgerToken: options.ledgerToken } : {}),
+  });
   const sessions = createSessions();
   const orders = createOrderBook();
   const recommender = createRecommender();
@@ -244,7 +255,7 @@ export function createStorefront(options: StorefrontOptions): Storefront {
       const fields = await readFields(req);
       const email = typeof fields['email'] === 'string' ? fields['email'].trim() : '';
       if (!EMAIL.test(email)) throw new HttpError(400, 'bad-email', 'email is not an email address');
-      const verdict = await consent.check(req, 'marketing-email');
+      const verdict = await consent.checkOnline(req, 'marketing-email');
       if (!verdict.allowed) return refuse(r, verdict);
       const existing = subscribers.find((s) => s.email === email);
       if (!existing) subscribers.push({ email, subject: verdict.subject!, at: new Date().toISOString() });
@@ -257,12 +268,12 @@ export function createStorefront(options: StorefrontOptions): Storefront {
       let subject: string | undefined;
       // Sensitive personal information: the separate consent must be on the receipt before use.
       if (request.payment === 'face') {
-        const verdict = await consent.check(req, 'face-payment');
+        const verdict = await consent.checkOnline(req, 'face-payment');
         if (!verdict.allowed) return refuse(r, verdict);
         subject = verdict.subject;
       }
       if (request.delivery.mode === 'location') {
-        const verdict = await consent.check(req, 'precise-location');
+        const verdict = await consent.checkOnline(req, 'precise-location');
         if (!verdict.allowed) return refuse(r, verdict);
         subject = verdict.subject;
       }
