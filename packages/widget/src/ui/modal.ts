@@ -1,5 +1,5 @@
 import { type ComponentChildren, h } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 
 const FOCUSABLE =
   'a[href],button:not([disabled]),input:not([disabled]),select,textarea,[tabindex]:not([tabindex="-1"])';
@@ -27,11 +27,12 @@ interface ModalProps {
  */
 export function Modal({ labelledBy, onClose, closeLabel, children }: ModalProps) {
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const back = deepActive();
     ref.current?.focus();
     return () => {
-      if (back?.isConnected) back.focus();
+      // After the dialog's nodes are gone, so the browser does not move focus again.
+      setTimeout(() => back?.isConnected && back.focus());
     };
   }, []);
   const onKeyDown = (e: KeyboardEvent) => {

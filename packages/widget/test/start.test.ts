@@ -1,0 +1,183 @@
+import { createConsent, memoryStorage } from '@assent/core';
+import { type AssentApi, loadUi, startAssent } from '@assent/widget';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { storeConfig } from './fixtures/config.js';
+import { cleanup, flush } from './helpers.js';
+
+type W = Window & { dataLayer?: unknown[]; gtag?: unknown };
+const w = window as W;
+
+beforeEach(() => {
+  w.dataLayer = undefined;
+  w.gtag = undefined;
+  vi.spyOn(console, 'warn').mockImplementation(() => {});
+});
+afterEach(() => {
+  cleanup();
+  vi.restoreAllMocks();
+});
+
+const consentCalls = () =>
+  (w.dataLayer ?? [])
+    .filter((a) => typeof (a as { length?: number }).length === 'number')
+    .map((a) => [...(a as unknown[])])
+    .filter((a) => a[0] === 'consent') as ['consent', string, Record<string, unknown>][];
+
+function start(extra: Partial<Parameters<typeof startAssent>[0]> = {}) {
+  const load = vi.fn(loadUi);
+  const storage = extra.storage ?? memoryStorage();
+  const api = startAssent({ config: storeConfig(), loadUi: load, storage, ...extra });
+  const events: [string, unknown][] = [];
+  for (const e of ['ready', 'change', 'banner', 'open', 'close', 'separate', 'error'] as const)
+    api.on(e, (d) => events.push([e, d]));
+  return { api, load, storage, events };
+}
+
+const shadow = () => document.querySelector('assent-widget')?.shadowRoot;
+
+describe('startAssent', () => {
+  it('on a first visit loads the UI and shows the banner', async () => {
+    const { api, load, events } = start();
+    expect(api.allows('analytics')).toBe(false);
+    expect(api.allows('order-fulfilment')).toBe(true);
+    await vi.waitFor(() => expect(shadow()?.querySelector('.banner')).toBeTruthy());
+    expect(load).toHaveBeenCalledOnce();
+    const ready = events.find(([e]) => e === 'ready')![1] as { prompt: boolean };
+    expect(ready.prompt).toBe(true);
+    expect(events.map(([e]) => e)).toContain('banner');
+    // Consent Mode: the default comes first, every type denied.
+    const [first] = consentCalls();
+    expect(first?.[1]).toBe('default');
+    expect(first?.[2].analytics_storage).toBe('denied');
+    expect(first?.[2].ad_storage).toBe('denied');
+  });
+
+  it('on a return visit with a valid decision never loads the UI', async () => {
+    const storage = memoryStorage();
+    createConsent(storeConfig(), { storage }).set({ analytics: true, 'marketing-email': false });
+    const { api, load } = start({ storage });
+    expect(api.allows('analytics')).toBe(true);
+    expect(api.get('analytics')?.status).toBe('given');
+    await flush();
+    await flush();
+    expect(load).not.toHaveBeenCalled();
+    expect(document.querySelector('assent-widget')).toBeNull();
+    const update = consentCalls().find((c) => c[1] === 'update');
+    expect(update?.[2].analytics_storage).toBe('granted');
+    expect(update?.[2].ad_storage).toBe('denied');
+  });
+
+  it('records API decisions with method api and emits change with the consent event', async () => {
+    const storage = memoryStorage();
+    createConsent(storeConfig(), { storage }).rejectAll();
+    const { api, events } = start({ storage });
+    await api.acceptAll();
+    const change = events.find(([e]) => e === 'change')![1] as {
+      changed: string[];
+      method: string;
+      event: { method: string; purposes: Record<string, { status: string }> };
+    };
+    expect(change.method).toBe('api');
+    expect(change.changed.sort()).toEqual(['analytics', 'marketing-email']);
+    expect(change.event.purposes.analytics?.status).toBe('given');
+    expect(change.event.purposes['face-payment']).toBeUndefined();
+    expect(api.allows('face-payment')).toBe(false);
+    const last = consentCalls().at(-1)!;
+    expect(last[1]).toBe('update');
+    expect(last[2].analytics_storage).toBe('granted');
+    await api.withdraw('all');
+    expect(api.get('analytics')?.status).toBe('withdrawn');
+    expect(consentCalls().at(-1)![2].analytics_storage).toBe('denied');
+    await expect(api.set({ 'face-payment': true })).rejects.toThrow(TypeError);
+  });
+
+  it('writes decisions made without the UI to the history by loading it', async () => {
+    const storage = memoryStorage();
+    createConsent(storeConfig(), { storage }).rejectAll();
+    const { api, load } = start({ storage });
+    expect(load).not.toHaveBeenCalled();
+    await api.set({ analytics: true });
+    await vi.waitFor(() => expect(load).toHaveBeenCalledOnce());
+    const list = await api.consent!.history!.list();
+    expect(list.map((r) => r.event.method)).toEqual(['api']);
+  });
+
+  it('with a config promise, denies Consent Mode at once and starts when it arrives', async () => {
+    let resolve!: (c: ReturnType<typeof storeConfig>) => void;
+    const { api, events } = start({ config: new Promise((r) => (resolve = r)) });
+    expect(consentCalls()[0]?.[2].analytics_storage).toBe('denied');
+    expect(api.consent).toBeUndefined();
+    const accepted = api.acceptAll();
+    resolve(storeConfig());
+    await api.ready;
+    await accepted;
+    expect(api.allows('analytics')).toBe(true);
+    expect(events.filter(([e]) => e === 'ready')).toHaveLength(1);
+  });
+
+  it('reports a config that fails to load and grants nothing', async () => {
+    const { api, events, load } = start({ config: Promise.reject(new Error('HTTP 404')) });
+    await expect(api.ready).rejects.toThrow('HTTP 404');
+    await flush();
+    expect(events.find(([e]) => e === 'error')).toBeTruthy();
+    expect(api.allows('analytics')).toBe(false);
+    expect(load).not.toHaveBeenCalled();
+  });
+
+  it('replays ready to late listeners', async () => {
+    const { api } = start();
+    const late = vi.fn();
+    api.on('ready', late);
+    await flush();
+    expect(late).toHaveBeenCalledOnce();
+    const off = api.on('change', late);
+    off();
+    await api.rejectAll();
+    expect(late).toHaveBeenCalledOnce();
+  });
+
+  it('draws the floating button, which opens the preference center in one click', async () => {
+    const storage = memoryStorage();
+    createConsent(storeConfig(), { storage }).rejectAll();
+    const { events, load } = start({ storage });
+    await flush();
+    const button = document.querySelector('assent-settings')!.shadowRoot!.querySelector('button')!;
+    expect(button.textContent).toBe('Privacy settings');
+    button.click();
+    await vi.waitFor(() => expect(shadow()?.querySelector('[role="dialog"]')).toBeTruthy());
+    expect(load).toHaveBeenCalledOnce();
+    expect(events.map(([e]) => e)).toContain('open');
+  });
+
+  it('opens the preference center from any [data-assent-open] element, and the button can be off', async () => {
+    const storage = memoryStorage();
+    createConsent(storeConfig(), { storage }).rejectAll();
+    const api: AssentApi = start({ storage, floatingButton: 'off' }).api;
+    await flush();
+    expect(document.querySelector('assent-settings')).toBeNull();
+    const link = document.createElement('a');
+    link.href = '#privacy';
+    link.setAttribute('data-assent-open', '');
+    link.innerHTML = '<span>Privacy</span>';
+    document.body.append(link);
+    link.querySelector('span')!.click();
+    await vi.waitFor(() => expect(shadow()?.querySelector('[role="dialog"]')).toBeTruthy());
+    api.close();
+    await vi.waitFor(() => expect(shadow()?.querySelector('[role="dialog"]')).toBeFalsy());
+    link.remove();
+  });
+
+  it('requestSeparate loads the UI and resolves with the answer', async () => {
+    const storage = memoryStorage();
+    createConsent(storeConfig(), { storage }).rejectAll();
+    const { api } = start({ storage });
+    const answer = api.requestSeparate('face-payment');
+    await vi.waitFor(() => expect(shadow()?.querySelector('[role="dialog"]')).toBeTruthy());
+    api.close();
+    await expect(answer).resolves.toBe('dismissed');
+  });
+
+  it('throws TypeError without loadUi', () => {
+    expect(() => startAssent({ config: storeConfig() } as never)).toThrow(/loadUi/);
+  });
+});
