@@ -21,12 +21,13 @@ export interface RequestConsent extends RequestConsentInput {
   checkOnline(purposeId: string): Promise<ConsentDecision>;
 }
 
-const GPC = Object.freeze({
+const GPC: ConsentDecision = Object.freeze({
   allowed: false,
   status: undefined,
   reason: 'gpc',
   receiptId: undefined,
-} as const);
+  subject: undefined,
+});
 
 function requireChecker(checker: ConsentChecker): void {
   if (typeof checker?.check !== 'function')

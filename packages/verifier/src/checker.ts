@@ -3,7 +3,7 @@
 // definition. Everything else is a refusal with a stable `reason`, never an exception, so a route
 // handler can branch on `allowed` without try/catch. Wrong arguments still throw TypeError.
 import type { ConsentStatus, ReceiptClaims } from '@assent/core/protocol';
-import { AssentError, HASH_B64URL, PURPOSE_ID, SUBJECT_ID } from '@assent/core/protocol';
+import { AssentError, HASH_B64URL, PURPOSE_ID } from '@assent/core/protocol';
 import type { Backend } from './lib/backend.js';
 import { Lru } from './lib/lru.js';
 import { tolerance } from './lib/time.js';
@@ -29,8 +29,10 @@ export type ConsentReason =
   | 'definition-changed'
   /** The request carries `Sec-GPC: 1` and the purpose is one GPC opts out of. */
   | 'gpc'
-  /** `checkOnline`: the ledger holds a newer decision than the receipt, and it is not `given`. */
+  /** `checkOnline`: the ledger's current decision comes from a later event and is not `given`. */
   | 'superseded'
+  /** `checkOnline`: the ledger holds no decision on this purpose for the subject (erased, or never recorded). */
+  | 'unknown-to-ledger'
   /** `checkOnline`: the ledger could not be asked (`code` is `ERR_LEDGER_UNAVAILABLE`). */
   | 'ledger-unavailable';
 
@@ -42,6 +44,8 @@ export interface ConsentDecision {
   readonly reason: ConsentReason;
   /** The receipt's `jti` (the consent event id), when the receipt verified. */
   readonly receiptId: string | undefined;
+  /** The receipt's `sub` (device subject id), when the receipt verified. */
+  readonly subject: string | undefined;
   /** Error code, for `invalid-receipt` and `ledger-unavailable`. */
   readonly code?: string;
 }
@@ -82,25 +86,34 @@ export const MAX_CACHED_RECEIPT_LENGTH = 8 * 1024;
 
 interface Cached {
   claims: ReceiptClaims;
+  ref: Ref;
   /** Epoch ms after which the entry is not used (min of `exp` and the cache max age). */
   until: number;
   decisions: Map<string, ConsentDecision>;
 }
 
+/** Which receipt a decision is about. */
+interface Ref {
+  receiptId: string | undefined;
+  subject: string | undefined;
+}
+
+const NONE: Ref = { receiptId: undefined, subject: undefined };
+
 const decision = (
   allowed: boolean,
   reason: ConsentReason,
-  status?: ConsentStatus,
-  receiptId?: string,
+  status: ConsentStatus | undefined,
+  ref: Ref,
   code?: string,
 ): ConsentDecision =>
   Object.freeze(
     code === undefined
-      ? { allowed, status, reason, receiptId }
-      : { allowed, status, reason, receiptId, code },
+      ? { allowed, status, reason, receiptId: ref.receiptId, subject: ref.subject }
+      : { allowed, status, reason, receiptId: ref.receiptId, subject: ref.subject, code },
   );
 
-const NO_RECEIPT = decision(false, 'no-receipt');
+const NO_RECEIPT = decision(false, 'no-receipt', undefined, NONE);
 
 function count(v: unknown, name: string, fallback: number): number {
   if (v === undefined) return fallback;
@@ -128,17 +141,17 @@ function judge(
   hashes: ReadonlyMap<string, string> | undefined,
   purposeId: string,
   snapshot: { status: ConsentStatus; hash: string } | undefined,
-  receiptId: string,
+  ref: Ref,
 ): ConsentDecision {
   const current = hashes?.get(purposeId);
   if (hashes !== undefined && current === undefined)
-    return decision(false, 'purpose-unknown', undefined, receiptId);
-  if (snapshot === undefined) return decision(false, 'purpose-absent', undefined, receiptId);
-  if (snapshot.status !== 'given') return decision(false, 'not-given', snapshot.status, receiptId);
+    return decision(false, 'purpose-unknown', undefined, ref);
+  if (snapshot === undefined) return decision(false, 'purpose-absent', undefined, ref);
+  if (snapshot.status !== 'given') return decision(false, 'not-given', snapshot.status, ref);
   if (current !== undefined && snapshot.hash !== current) {
-    return decision(false, 'definition-changed', snapshot.status, receiptId);
+    return decision(false, 'definition-changed', snapshot.status, ref);
   }
-  return decision(true, 'given', snapshot.status, receiptId);
+  return decision(true, 'given', snapshot.status, ref);
 }
 
 interface LedgerPurpose {
@@ -208,7 +221,7 @@ export function createConsentChecker(b: Backend, options: ConsentCheckerOptions)
   function fromCache(entry: Cached, purposeId: string): ConsentDecision {
     let d = entry.decisions.get(purposeId);
     if (d === undefined) {
-      d = judge(hashes, purposeId, entry.claims.cns[purposeId], entry.claims.jti);
+      d = judge(hashes, purposeId, entry.claims.cns[purposeId], entry.ref);
       entry.decisions.set(purposeId, d);
     }
     return d;
@@ -228,11 +241,12 @@ export function createConsentChecker(b: Backend, options: ConsentCheckerOptions)
     try {
       claims = await verifyReceipt(b, receipt, verifyOptions);
     } catch (e) {
-      if (e instanceof AssentError) return decision(false, 'invalid-receipt', undefined, undefined, e.code);
+      if (e instanceof AssentError) return decision(false, 'invalid-receipt', undefined, NONE, e.code);
       throw e;
     }
     const entry: Cached = {
       claims,
+      ref: { receiptId: claims.jti, subject: claims.sub },
       until: Math.min((claims.exp + skew) * 1000, now + maxAgeMs),
       decisions: new Map(),
     };
@@ -280,20 +294,21 @@ export function createConsentChecker(b: Backend, options: ConsentCheckerOptions)
     const c = await claimsOf(receipt);
     if (!('claims' in c)) return c;
     const offline = fromCache(c, purposeId);
-    const { sub, seq, jti } = c.claims;
-    if (!SUBJECT_ID.test(sub)) return offline;
+    const { sub, seq } = c.claims;
     let latest: LedgerPurpose | undefined;
     try {
       latest = ledgerPurpose(await askLedger(sub), sub, purposeId);
     } catch (e) {
       if (!(e instanceof LedgerUnavailable)) throw e;
       if (onLedgerError === 'receipt') return offline;
-      return decision(false, 'ledger-unavailable', offline.status, jti, e.code);
+      return decision(false, 'ledger-unavailable', offline.status, c.ref, e.code);
     }
-    // The receipt is the latest word unless the log holds a later decision for this purpose.
-    if (latest === undefined || latest.seq <= seq) return offline;
-    const newer = judge(hashes, purposeId, latest, jti);
-    return newer.reason === 'not-given' ? decision(false, 'superseded', latest.status, jti) : newer;
+    // The ledger is the authority on the current state. It picks the newest decision across the
+    // subject and its linked devices; if that is the receipt's own event, the receipt stands.
+    if (latest === undefined) return decision(false, 'unknown-to-ledger', undefined, c.ref);
+    if (latest.seq === seq) return offline;
+    const current = judge(hashes, purposeId, latest, c.ref);
+    return current.reason === 'not-given' ? decision(false, 'superseded', latest.status, c.ref) : current;
   }
 
   return { check, checkOnline };

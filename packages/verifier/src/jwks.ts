@@ -61,7 +61,7 @@ export function importKeys(b: Backend, input: unknown): Map<string, Entry> {
     const x = typeof jwk.x === 'string' ? b.decode(jwk.x) : undefined;
     if (x?.length !== 32)
       throw new JwksInvalid(`${path}.x is not a 32-byte base64url key`, { path: `${path}.x` });
-    if (jwk['d'] !== undefined) {
+    if (jwk.d !== undefined) {
       // Publishing a private key is a leak somewhere upstream; refuse rather than use it quietly.
       throw new JwksInvalid(`${path} contains a private key (d)`, { path: `${path}.d` });
     }

@@ -15,9 +15,10 @@ export function thumbprint(b: Backend, jwk: Jwk): string {
   const members = REQUIRED[jwk.kty];
   if (!members) throw new JwksInvalid(`unsupported kty ${String(jwk.kty)}`, { path: '$.kty' });
   const picked: Record<string, unknown> = {};
+  const fields = jwk as unknown as Record<string, unknown>;
   for (const m of members) {
-    if (typeof jwk[m] !== 'string') throw new JwksInvalid(`JWK member ${m} missing`, { path: `$.${m}` });
-    picked[m] = jwk[m];
+    if (typeof fields[m] !== 'string') throw new JwksInvalid(`JWK member ${m} missing`, { path: `$.${m}` });
+    picked[m] = fields[m];
   }
   return encodeBase64url(b.sha256(utf8(canonicalize(picked))));
 }

@@ -225,7 +225,7 @@ describe.each([
     );
     expect(() => v.createLocalJwks({ nope: [] } as never)).toThrow(v.JwksInvalid);
     expect(() => v.createLocalJwks([key.publicJwk, key.publicJwk])).toThrow(/duplicate kid/);
-    expect(() => v.createLocalJwks([key.privateJwk as unknown as node.Jwk])).toThrow(/private key/);
+    expect(() => v.createLocalJwks([key.privateJwk])).toThrow(/private key/);
     // Keys without kid are addressed by their thumbprint.
     const { kid: _kid, ...bare } = key.publicJwk;
     expect(() => v.createLocalJwks([bare]).get(key.kid)).not.toThrow();

@@ -28,10 +28,14 @@ export interface Jwk {
   kid?: string;
   crv?: string;
   x?: string;
+  y?: string;
+  n?: string;
+  e?: string;
+  k?: string;
+  d?: string;
   alg?: string;
   use?: string;
   key_ops?: string[];
-  [member: string]: unknown;
 }
 
 /** A JSON Web Key Set document (RFC 7517 §5). */

@@ -1,0 +1,131 @@
+import type { AddressInfo } from 'node:net';
+import * as node from '@assent/verifier';
+import * as web from '@assent/verifier/web';
+import express from 'express';
+import { Hono } from 'hono';
+import { afterAll, describe, expect, it } from 'vitest';
+import { HASH_A, ISSUER, makeKey, receiptClaims, signReceipt } from './helpers.js';
+
+const key = makeKey();
+
+describe('consentFromRequest and gpcFromRequest', () => {
+  it('reads the header first, then the cookie, from Fetch and Node requests', () => {
+    const r = 'aaa.bbb.ccc';
+    const fetchReq = (headers: Record<string, string>) => new Request('https://shop.example/', { headers });
+    expect(node.consentFromRequest(fetchReq({ 'Assent-Receipt': r }))).toEqual({ receipt: r, gpc: false });
+    expect(node.consentFromRequest(fetchReq({ cookie: `a=1; assent_receipt=${r}; b=2` })).receipt).toBe(r);
+    expect(node.consentFromRequest(fetchReq({ cookie: `assent_receipt="${r}"` })).receipt).toBe(r);
+    expect(
+      node.consentFromRequest(fetchReq({ cookie: 'x_assent_receipt=zzz; assent_receiptx=1' })).receipt,
+    ).toBe(undefined);
+    expect(
+      node.consentFromRequest(fetchReq({ 'assent-receipt': 'from.header.x', cookie: `assent_receipt=${r}` }))
+        .receipt,
+    ).toBe('from.header.x');
+    expect(node.consentFromRequest(fetchReq({}))).toEqual({ receipt: undefined, gpc: false });
+    expect(node.consentFromRequest({ headers: { cookie: `assent_receipt=${r}`, 'sec-gpc': '1' } })).toEqual({
+      receipt: r,
+      gpc: true,
+    });
+    expect(web.consentFromRequest({ headers: { 'assent-receipt': r } }).receipt).toBe(r);
+  });
+
+  it('treats exactly Sec-GPC: 1 as the signal', () => {
+    const gpc = (value?: string) =>
+      node.gpcFromRequest(
+        new Request('https://x/', { headers: value === undefined ? {} : { 'Sec-GPC': value } }),
+      );
+    expect(gpc('1')).toBe(true);
+    expect(gpc(' 1 ')).toBe(true);
+    for (const v of [undefined, '0', 'true', '1, 1', '11', 'yes']) expect(gpc(v)).toBe(false);
+    expect(node.gpcFromRequest({ headers: { 'sec-gpc': ['1', '1'] } })).toBe(false);
+    expect(() => node.gpcFromRequest({} as never)).toThrow(TypeError);
+  });
+});
+
+describe.each([
+  ['node', node],
+  ['web', web],
+] as const)('adapters (%s entry)', (_name, v) => {
+  const checker = v.createConsentChecker({ jwks: v.createLocalJwks([key.publicJwk]), issuer: ISSUER });
+
+  it('Fetch API: a plain Request', async () => {
+    const consentOf = v.createFetchConsent(checker, { gpcPurposes: ['ads'] });
+    const claims = receiptClaims();
+    const receipt = signReceipt(key, claims);
+    const consent = consentOf(
+      new Request('https://shop.example/', { headers: { 'Assent-Receipt': receipt } }),
+    );
+    expect(consent.receipt).toBe(receipt);
+    expect(await consent.check('ads')).toMatchObject({ allowed: true, receiptId: claims.jti });
+    const withGpc = consentOf(
+      new Request('https://shop.example/', { headers: { 'Assent-Receipt': receipt, 'Sec-GPC': '1' } }),
+    );
+    expect(await withGpc.check('ads')).toMatchObject({ allowed: false, reason: 'gpc' });
+    // GPC opts out only of the purposes listed.
+    const other = signReceipt(key, { cns: { email: { status: 'given', hash: HASH_A } } });
+    const email = consentOf(
+      new Request('https://x/', { headers: { cookie: `assent_receipt=${other}`, 'Sec-GPC': '1' } }),
+    );
+    expect(await email.check('email')).toMatchObject({ allowed: true });
+    expect(() => v.createFetchConsent({} as never)).toThrow(TypeError);
+  });
+
+  it('Hono', async () => {
+    const consentOf = v.createFetchConsent(checker);
+    const app = new Hono<{ Variables: { consent: node.RequestConsent } }>();
+    app.use('*', async (c, next) => {
+      c.set('consent', consentOf(c.req.raw));
+      await next();
+    });
+    app.get('/recommendations', async (c) => {
+      const d = await c.get('consent').check('ads');
+      return d.allowed
+        ? c.json({ personalised: true })
+        : c.json({ personalised: false, reason: d.reason }, 200);
+    });
+    const receipt = signReceipt(key);
+    const yes = await app.request('/recommendations', { headers: { cookie: `assent_receipt=${receipt}` } });
+    expect(await yes.json()).toEqual({ personalised: true });
+    const no = await app.request('/recommendations');
+    expect(await no.json()).toEqual({ personalised: false, reason: 'no-receipt' });
+    const refused = await app.request('/recommendations', {
+      headers: { 'Assent-Receipt': signReceipt(key, { cns: { ads: { status: 'refused', hash: HASH_A } } }) },
+    });
+    expect(await refused.json()).toEqual({ personalised: false, reason: 'not-given' });
+  });
+
+  describe('Express middleware on loopback', () => {
+    const app = express();
+    app.use(v.createConsentMiddleware(checker, { gpcPurposes: ['ads'] }));
+    app.get('/use/:purpose', async (req, res) => {
+      const d = await req.consent!.check(req.params.purpose);
+      res.json({ gpc: req.consent!.gpc, ...d });
+    });
+    const server = app.listen(0, '127.0.0.1');
+    afterAll(() => new Promise<void>((r) => server.close(() => r())));
+    const url = () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    it('puts consent on the request', async () => {
+      await new Promise<void>((r) => (server.listening ? r() : server.once('listening', () => r())));
+      const claims = receiptClaims();
+      const receipt = signReceipt(key, claims);
+      const ok = await (
+        await fetch(`${url()}/use/ads`, { headers: { cookie: `assent_receipt=${receipt}` } })
+      ).json();
+      expect(ok).toMatchObject({ gpc: false, allowed: true, reason: 'given', receiptId: claims.jti });
+      const gpc = await (
+        await fetch(`${url()}/use/ads`, { headers: { cookie: `assent_receipt=${receipt}`, 'Sec-GPC': '1' } })
+      ).json();
+      expect(gpc).toMatchObject({ gpc: true, allowed: false, reason: 'gpc' });
+      const refused = await (
+        await fetch(`${url()}/use/analytics`, { headers: { 'Assent-Receipt': receipt } })
+      ).json();
+      expect(refused).toMatchObject({ allowed: false, status: 'refused', reason: 'not-given' });
+      const forged = await (
+        await fetch(`${url()}/use/ads`, { headers: { 'Assent-Receipt': `${receipt}x` } })
+      ).json();
+      expect(forged).toMatchObject({ allowed: false, reason: 'invalid-receipt' });
+    });
+  });
+});
