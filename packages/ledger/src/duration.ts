@@ -1,0 +1,31 @@
+// ISO 8601 durations for retention (`purge --older-than P2Y`). Years and months are calendar
+// units, so they are applied to a date rather than turned into a fixed number of seconds.
+
+const DURATION = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?!$)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
+
+/**
+ * The instant `duration` before `from`. Throws TypeError for anything but an ISO 8601 duration
+ * with integer components (`P1Y6M`, `P30D`, `PT12H`, `P2W`).
+ *
+ * @example
+ * ```ts
+ * subtractDuration('P1Y', new Date('2026-03-01T00:00:00.000Z')).toISOString() // '2025-03-01T00:00:00.000Z'
+ * ```
+ */
+export function subtractDuration(duration: string, from: Date = new Date()): Date {
+  const m = typeof duration === 'string' ? DURATION.exec(duration) : null;
+  if (!m) throw new TypeError(`olderThan must be an ISO 8601 duration such as P1Y or P90D, not ${String(duration)}`);
+  const [y, mo, w, d, h, mi, s] = m.slice(1).map((v) => Number(v ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const t = new Date(from.getTime());
+  t.setUTCFullYear(t.getUTCFullYear() - y, t.getUTCMonth() - mo, t.getUTCDate() - w * 7 - d);
+  t.setTime(t.getTime() - ((h * 60 + mi) * 60 + s) * 1000);
+  return t;
+}

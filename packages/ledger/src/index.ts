@@ -1,0 +1,33 @@
+// @assent/ledger: the reference consent ledger.
+export { createLedger, type Ledger, type LedgerOptions } from './ledger.js';
+export {
+  createKeyStore,
+  importKeyStore,
+  type KeyStoreData,
+  type LedgerKeys,
+  loadOrCreateKeyStore,
+  parseKeyStore,
+  type PublicJwk,
+  readKeyStoreFile,
+  rotateKeyStore,
+  saveKeyStore,
+  type StoredKey,
+} from './keys.js';
+export {
+  EventClockSkew,
+  EventConflict,
+  EventErased,
+  KeyStoreInvalid,
+  LinkInvalid,
+  LogConflict,
+  StorageUnavailable,
+} from './errors.js';
+export { mintToken, SCOPES, type Scope } from './tokens.js';
+export { subtractDuration } from './duration.js';
+export { verifyStore, type VerifyOptions, type VerifyProblem, type VerifyReport } from './verify-log.js';
+export { type Controller, EXPORT_FORMATS, type ExportFormat } from './export.js';
+export type { RateLimit } from './rate-limit.js';
+export type { PurposeState } from './subject.js';
+export type { AccessRecord, Outcome, Store, StoredTreeHead, TokenRecord } from './store/store.js';
+export { openSqliteStore, type SqliteStoreOptions } from './store/sqlite.js';
+export { openPostgresStore, type PostgresStoreOptions } from './store/postgres.js';

@@ -1,0 +1,307 @@
+// createLedger: keys, storage, signer and the HTTP handler put together.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
+import { type ConsentEvent, canonicalize, validateEvents } from '@assent/core/protocol';
+import { createLocalJwks, type KeySet } from '@assent/verifier';
+import { EventConflict, EventErased } from './errors.js';
+import { type Controller, type ExportFormat, EXPORT_FORMATS } from './export.js';
+import { createHandler, exportLines } from './http/handler.js';
+import { importKeyStore, type KeyStoreData, type LedgerKeys, loadOrCreateKeyStore } from './keys.js';
+import { sha256 } from './lib/hash.js';
+import { type RateLimit, RateLimiter } from './rate-limit.js';
+import { type EventItem, newItemId, type SequenceContext } from './sequence.js';
+import { Signer } from './signer.js';
+import { openPostgresStore } from './store/postgres.js';
+import { openSqliteStore } from './store/sqlite.js';
+import type { Store, StoredTreeHead, TokenRecord } from './store/store.js';
+import { mintToken, type Scope, TokenResolver } from './tokens.js';
+import { subtractDuration } from './duration.js';
+import { type VerifyReport, verifyStore } from './verify-log.js';
+
+/** Options of {@link createLedger}. Durations carry their unit in the name. */
+export interface LedgerOptions {
+  /** SQLite database file; default `:memory:` (tests). Ignored when `postgres` is set. */
+  database?: string;
+  /** PostgreSQL instead of SQLite: a connection string, or options. */
+  postgres?:
+    | string
+    | { connectionString: string; schema?: string; sequencer?: boolean; poolSize?: number; integrateTimeoutMs?: number };
+  /** The key document (see `createKeyStore`). Takes precedence over `keyFile`. */
+  keys?: KeyStoreData;
+  /** Key file, created with mode 0600 on first start when missing (and `ASSENT_LEDGER_KEY` is unset). */
+  keyFile?: string;
+  /** `iss` of receipts; default `http://<host>:<port>` of the first `listen`. Set it in production. */
+  issuer?: string;
+  /** Lifetime of receipts; default 365 days. */
+  receiptTtlSeconds?: number;
+  /** Storefront origins allowed to call the API from browsers (`https://shop.example`). */
+  corsOrigins?: readonly string[];
+  /** The storefront's public keys for link tokens: a JWKS, an array of JWKs or one JWK. */
+  linkKeys?: { keys: object[] } | readonly object[] | object;
+  /** Require a token with scope `events:write` for `POST /v1/events`; default false (browsers post). */
+  requireIngestToken?: boolean;
+  /** Rate limits; `false` disables them. Defaults: 1200 requests/min per address, 120/min per subject. */
+  rateLimit?: false | { perAddress?: RateLimit | false; perSubject?: RateLimit | false };
+  /** Take the client address from the last `X-Forwarded-For` entry (behind a reverse proxy). */
+  trustProxy?: boolean;
+  /** How far in the future an event's `at` may lie; default 300. */
+  maxClockSkewSeconds?: number;
+  /** Events per request; default 256. */
+  maxEventsPerRequest?: number;
+  /** Worker threads that sign receipts; default 1 on a multi-core machine, else 0 (inline). */
+  signingThreads?: number;
+  /** Extra wait for a group commit to gather requests; default 0 (the next event-loop turn). */
+  commitDelayMs?: number;
+  /** Most items one transaction takes; default 2048. */
+  maxBatchItems?: number;
+  /** How often a new tree head is signed while the log grows; default 1000. */
+  treeHeadIntervalMs?: number;
+  /** Controller details for the ISO 27560 and Kantara exports. */
+  controller?: Controller;
+  /** Privacy notice URL for the exports. */
+  noticeUrl?: string;
+  /** `lastUpdate` (YYYY-MM-DD) of `/.well-known/gpc.json`. */
+  gpcLastUpdate?: string;
+}
+
+/** A running ledger. */
+export interface Ledger {
+  /** Start serving HTTP; resolves to the base URL. Port 0 picks a free port. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Stop serving, let accepted events commit, close storage and signing threads. */
+  close(): Promise<void>;
+  /** Base URL once listening. */
+  readonly url: string | undefined;
+  /** The node:http server (for `server.on('upgrade')` or metrics). */
+  readonly server: Server;
+  /** The request handler, to mount in another node:http server or a framework. */
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  readonly store: Store;
+  /** The JWKS the ledger publishes. */
+  jwks(): { keys: object[] };
+  /** Append events programmatically (same validation as the HTTP API); resolves to receipts. */
+  append(events: unknown): Promise<string[]>;
+  /** Make an API token; the token string is returned once and only its hash is stored. */
+  createToken(options: { scopes: Scope[]; label?: string; expiresInSeconds?: number }): Promise<{
+    token: string;
+    record: Omit<TokenRecord, 'hash'>;
+  }>;
+  revokeToken(id: string): Promise<boolean>;
+  /** Erase a subject's bodies; returns the tombstone's seq and the number erased. */
+  erase(subject: string): Promise<{ seq: number; erased: number }>;
+  /** Erase every consent body received more than an ISO 8601 duration ago. */
+  purge(olderThan: string): Promise<{ seq: number; erased: number; before: string }>;
+  /** The latest signed tree head (made now if none exists). */
+  treeHead(): Promise<StoredTreeHead>;
+  /** Export NDJSON lines. */
+  export(format?: ExportFormat): AsyncGenerator<string>;
+  /** Recompute the log and compare it with storage and the signed tree heads. */
+  verify(): Promise<VerifyReport>;
+}
+
+const DAY = 86_400;
+
+function positiveInt(v: unknown, name: string, fallback: number, min = 1): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min)
+    throw new TypeError(`${name} must be an integer of at least ${min}`);
+  return v;
+}
+
+/**
+ * Create a ledger: open storage (SQLite file or PostgreSQL), load or create the signing key, and
+ * prepare the HTTP API. Call `listen` to serve.
+ *
+ * @example
+ * ```ts
+ * const ledger = await createLedger({ database: './assent-ledger.db', keyFile: './assent-ledger.key',
+ *   corsOrigins: ['https://shop.example'], issuer: 'https://consent.shop.example' })
+ * await ledger.listen(8787)
+ * ```
+ */
+export async function createLedger(options: LedgerOptions = {}): Promise<Ledger> {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  const receiptTtlSeconds = positiveInt(options.receiptTtlSeconds, 'receiptTtlSeconds', 365 * DAY);
+  const maxClockSkewSeconds = positiveInt(options.maxClockSkewSeconds, 'maxClockSkewSeconds', 300, 0);
+  const maxEventsPerRequest = positiveInt(options.maxEventsPerRequest, 'maxEventsPerRequest', 256);
+  const signingThreads = positiveInt(
+    options.signingThreads,
+    'signingThreads',
+    availableParallelism() > 1 ? 1 : 0,
+    0,
+  );
+  if (options.corsOrigins !== undefined && !Array.isArray(options.corsOrigins))
+    throw new TypeError('corsOrigins must be an array of origins');
+  for (const o of options.corsOrigins ?? [])
+    if (typeof o !== 'string' || !/^https?:\/\/[^/]+$/.test(o))
+      throw new TypeError(`corsOrigins: ${String(o)} is not an origin such as https://shop.example`);
+  if (options.issuer !== undefined && typeof options.issuer !== 'string') throw new TypeError('issuer must be a string');
+
+  let keys: LedgerKeys;
+  if (options.keys) keys = importKeyStore(options.keys);
+  else if (options.keyFile || process.env.ASSENT_LEDGER_KEY) {
+    const { data } = await loadOrCreateKeyStore({ file: options.keyFile, env: process.env.ASSENT_LEDGER_KEY });
+    keys = importKeyStore(data);
+  } else throw new TypeError('keys or keyFile is required (or set ASSENT_LEDGER_KEY)');
+
+  let linkKeys: KeySet | undefined;
+  if (options.linkKeys !== undefined) linkKeys = createLocalJwks(options.linkKeys as never);
+
+  let issuer = options.issuer;
+  const signer = new Signer(keys.kid, keys.signingKey, signingThreads);
+  const ctx: SequenceContext = {
+    signer,
+    secret: keys.secret,
+    get issuer() {
+      return issuer ?? 'http://localhost';
+    },
+    receiptTtlSeconds,
+  };
+  const commit = {
+    commitDelayMs: options.commitDelayMs,
+    maxBatchItems: options.maxBatchItems,
+    treeHeadIntervalMs: options.treeHeadIntervalMs,
+  };
+  let store: Store;
+  try {
+    if (options.postgres !== undefined) {
+      const pg = typeof options.postgres === 'string' ? { connectionString: options.postgres } : options.postgres;
+      store = await openPostgresStore(ctx, { ...pg, ...stripUndefined(commit) });
+    } else {
+      store = openSqliteStore(ctx, { file: options.database ?? ':memory:', ...stripUndefined(commit) });
+    }
+  } catch (e) {
+    await signer.close();
+    throw e;
+  }
+  await store.refreshTreeHead();
+
+  const rl = options.rateLimit;
+  const perAddress =
+    rl === false || rl?.perAddress === false
+      ? undefined
+      : new RateLimiter(rl?.perAddress ?? { limit: 1200, windowSeconds: 60 });
+  const perSubject =
+    rl === false || rl?.perSubject === false
+      ? undefined
+      : new RateLimiter(rl?.perSubject ?? { limit: 120, windowSeconds: 60 });
+  const tokens = new TokenResolver(store);
+  const handler = createHandler({
+    store,
+    tokens,
+    secret: keys.secret,
+    jwks: () => keys.jwks,
+    issuer: () => ctx.issuer,
+    corsOrigins: new Set(options.corsOrigins ?? []),
+    linkKeys,
+    requireIngestToken: options.requireIngestToken ?? false,
+    perAddress,
+    perSubject,
+    trustProxy: options.trustProxy ?? false,
+    maxClockSkewSeconds,
+    maxEventsPerRequest,
+    controller: options.controller,
+    noticeUrl: options.noticeUrl,
+    gpcLastUpdate: options.gpcLastUpdate,
+  });
+  const server = createServer({ keepAliveTimeout: 65_000 }, handler);
+  let url: string | undefined;
+  let closing: Promise<void> | undefined;
+
+  const ledger: Ledger = {
+    get url() {
+      return url;
+    },
+    server,
+    handler,
+    store,
+    jwks: () => keys.jwks,
+    listen(port = 8787, host = '127.0.0.1') {
+      if (!Number.isSafeInteger(port) || port < 0 || port > 65535) throw new TypeError('port must be 0 to 65535');
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const a = server.address() as AddressInfo;
+          const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+          url = `http://${h === '0.0.0.0' || h === '[::]' ? 'localhost' : h}:${a.port}`;
+          issuer ??= url;
+          resolve(url);
+        });
+      });
+    },
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          if (!server.listening) return resolve();
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await store.close();
+        await signer.close();
+      })();
+      return closing;
+    },
+    async append(input) {
+      const events = validateEvents(input, maxEventsPerRequest);
+      const receivedAt = new Date().toISOString();
+      const items: EventItem[] = events.map((e) => {
+        if (e.link !== undefined) throw new TypeError('append() takes events without link tokens; post them over HTTP');
+        const event: Omit<ConsentEvent, 'link'> = e;
+        return { kind: 'event', id: e.id, subject: e.subject, event, digest: sha256(canonicalize(event)), receivedAt };
+      });
+      const outcomes = await store.append(items);
+      return outcomes.map((o, i) => {
+        if (o.status === 'ok') return o.receipt;
+        const path = `$[${i}].id`;
+        if (o.status === 'conflict') throw new EventConflict(`${path}: recorded with a different body`, { path });
+        throw new EventErased(`${path}: recorded and later erased`, { path });
+      });
+    },
+    async createToken({ scopes, label, expiresInSeconds }) {
+      const { token, record } = mintToken(scopes, { label, expiresInSeconds });
+      await store.insertToken(record);
+      const { hash: _h, ...rest } = record;
+      return { token, record: rest };
+    },
+    async revokeToken(id) {
+      const ok = await store.revokeToken(id, new Date().toISOString());
+      tokens.forget();
+      return ok;
+    },
+    async erase(subject) {
+      const [o] = await store.append([
+        { kind: 'erasure', id: newItemId(), subject, receivedAt: new Date().toISOString() },
+      ]);
+      if (o?.status !== 'tombstone') throw new Error('erasure was not recorded');
+      return { seq: o.seq, erased: o.erased };
+    },
+    async purge(olderThan) {
+      const before = subtractDuration(olderThan).toISOString();
+      const [o] = await store.append([
+        { kind: 'retention', id: newItemId(), before, receivedAt: new Date().toISOString() },
+      ]);
+      if (o?.status !== 'tombstone') throw new Error('purge was not recorded');
+      return { seq: o.seq, erased: o.erased, before };
+    },
+    async treeHead() {
+      const h = (await store.latestTreeHead()) ?? (await store.refreshTreeHead(true));
+      if (!h) throw new Error('no tree head');
+      return h;
+    },
+    async *export(format = 'native') {
+      if (!EXPORT_FORMATS.includes(format)) throw new TypeError(`format must be one of ${EXPORT_FORMATS.join(', ')}`);
+      const ectx = { controller: options.controller, noticeUrl: options.noticeUrl, issuer: ctx.issuer };
+      yield* exportLines(store, format, ectx, 0, await store.treeSize());
+    },
+    verify() {
+      return verifyStore(store, { keys: keys.allKeys });
+    },
+  };
+  return ledger;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

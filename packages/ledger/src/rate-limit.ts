@@ -1,0 +1,59 @@
+// Token-bucket rate limits, in memory only: keys (client addresses, subject ids) are never written
+// anywhere, and buckets that refilled completely are swept, so the map forgets idle clients.
+
+/** `limit` requests per `windowSeconds`, refilled continuously; bursts up to `limit`. */
+export interface RateLimit {
+  limit: number;
+  windowSeconds: number;
+}
+
+export class RateLimiter {
+  readonly #limit: number;
+  readonly #perMs: number;
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  #lastSweep = 0;
+
+  constructor(rule: RateLimit) {
+    if (!Number.isFinite(rule?.limit) || rule.limit <= 0) throw new TypeError('rateLimit limit must be positive');
+    if (!Number.isFinite(rule.windowSeconds) || rule.windowSeconds <= 0)
+      throw new TypeError('rateLimit windowSeconds must be positive');
+    this.#limit = rule.limit;
+    this.#perMs = rule.limit / (rule.windowSeconds * 1000);
+  }
+
+  /** Take `cost` tokens; returns 0 when allowed, else the seconds to wait (for Retry-After). */
+  take(key: string, cost = 1, now = Date.now()): number {
+    if (now - this.#lastSweep > 60_000) this.#sweep(now);
+    const b = this.#buckets.get(key);
+    let tokens = this.#limit;
+    if (b) tokens = Math.min(this.#limit, b.tokens + (now - b.at) * this.#perMs);
+    if (tokens >= cost) {
+      this.#buckets.set(key, { tokens: tokens - cost, at: now });
+      return 0;
+    }
+    this.#buckets.set(key, { tokens, at: now });
+    return Math.max(1, Math.ceil((cost - tokens) / this.#perMs / 1000));
+  }
+
+  #sweep(now: number): void {
+    this.#lastSweep = now;
+    for (const [k, b] of this.#buckets)
+      if (b.tokens + (now - b.at) * this.#perMs >= this.#limit) this.#buckets.delete(k);
+  }
+}
+
+/**
+ * The rate-limit key of a client address: IPv4 as is, IPv6 by its /64 (one household or device
+ * gets a whole /64, so limiting single addresses would limit nothing).
+ */
+export function addressKey(address: string | undefined): string {
+  if (!address) return 'unknown';
+  if (address.startsWith('::ffff:') && address.includes('.')) return address.slice(7);
+  if (!address.includes(':')) return address;
+  const [head = ''] = address.split('%');
+  const parts = head.split('::');
+  const left = parts[0] ? parts[0].split(':') : [];
+  const right = parts[1] ? parts[1].split(':') : [];
+  const full = parts.length > 1 ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${full.slice(0, 4).map((p) => p.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}

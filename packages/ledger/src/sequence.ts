@@ -1,0 +1,230 @@
+// Turning accepted items into log entries: seq numbers, entry bodies (RFC 8785), leaf hashes,
+// completed tree nodes, tombstones and receipt claims. Storage-independent: SQLite calls it inside
+// its group commit, the PostgreSQL sequencer inside its integration step, with the same results.
+import { randomUUID } from 'node:crypto';
+import { type ConsentEvent, canonicalize, RECEIPT_TYP, type ReceiptClaims } from '@assent/core/protocol';
+import { b64u, keyed, leafOf } from './lib/hash.js';
+import type { CompactRange, CompletedNode } from './merkle.js';
+import type { Signer } from './signer.js';
+
+/** A consent event accepted for the log (validated, link verified, `link` removed). */
+export interface EventItem {
+  kind: 'event';
+  id: string;
+  subject: string;
+  event: Omit<ConsentEvent, 'link'>;
+  /** SHA-256 of the event's RFC 8785 form without `link`: the idempotency digest. */
+  digest: Buffer;
+  /** Keyed hash of the linked customer id, when the event carried a valid link token. */
+  customerHash?: Buffer | undefined;
+  receivedAt: string;
+}
+
+/** A request to erase every stored body of a subject. */
+export interface ErasureItem {
+  kind: 'erasure';
+  id: string;
+  subject: string;
+  receivedAt: string;
+}
+
+/** A retention purge: erase every consent body received before `before`. */
+export interface RetentionItem {
+  kind: 'retention';
+  id: string;
+  before: string;
+  receivedAt: string;
+}
+
+export type Item = EventItem | ErasureItem | RetentionItem;
+
+/** A tombstone's body: what was erased, never whose (the subject only as a keyed hash). */
+export interface Tombstone {
+  kind: 'erasure' | 'retention';
+  id: string;
+  seq: number;
+  receivedAt: string;
+  subject?: string;
+  before?: string;
+  /** Erased seq ranges, inclusive: `[[3, 3], [10, 12]]`. */
+  erased: Array<[number, number]>;
+}
+
+/** One row of the log as storage keeps it. */
+export interface EntryRow {
+  seq: number;
+  id: string;
+  kind: 'event' | 'erasure' | 'retention';
+  subject: string | null;
+  receivedAt: string;
+  body: string | null;
+  leaf: Buffer;
+  digest: Buffer | null;
+  receipt: string | null;
+  erasedBy: number | null;
+}
+
+/** What the sequencer appends in one step. */
+export interface Integration {
+  rows: EntryRow[];
+  nodes: CompletedNode[];
+  links: Array<{ subject: string; customerHash: Buffer; seq: number }>;
+  /** Per tombstone: the seqs whose bodies go, and the tombstone's seq. */
+  erasures: Array<{ by: number; ranges: Array<[number, number]> }>;
+  /** Receipt per event id, including events a later tombstone of the same step erased. */
+  receipts: Map<string, string>;
+}
+
+/** Settings every sequencer needs. */
+export interface SequenceContext {
+  signer: Signer;
+  secret: Buffer;
+  issuer: string;
+  receiptTtlSeconds: number;
+}
+
+/** Where a tombstone finds the seqs it erases among already-stored entries. */
+export interface ErasureSource {
+  subjectSeqs(subject: string): number[] | Promise<number[]>;
+  receivedBefore(before: string): number[] | Promise<number[]>;
+}
+
+/** Digest for idempotency: same id and same digest is a retry, else a conflict. */
+export const eventDigest = (event: Omit<ConsentEvent, 'link'>): string => canonicalize(event);
+
+/** Keyed hash of a subject id, as tombstones and the access log carry it. */
+export const subjectHash = (secret: Buffer, subject: string): string => b64u(keyed(secret, `subject:${subject}`));
+
+/** Keyed hash of a customer id (from a link token). */
+export const customerHash = (secret: Buffer, cid: string): Buffer => keyed(secret, `customer:${cid}`);
+
+/** Merge sorted seqs into inclusive ranges. */
+export function toRanges(seqs: readonly number[]): Array<[number, number]> {
+  const sorted = [...seqs].sort((a, b) => a - b);
+  const out: Array<[number, number]> = [];
+  for (const s of sorted) {
+    const last = out[out.length - 1];
+    if (last && s === last[1] + 1) last[1] = s;
+    else if (!last || s > last[1]) out.push([s, s]);
+  }
+  return out;
+}
+
+export const newItemId = (): string => randomUUID();
+
+/** Receipt claims for a stored consent entry. */
+export function receiptClaims(
+  ctx: Pick<SequenceContext, 'issuer' | 'receiptTtlSeconds'>,
+  event: Omit<ConsentEvent, 'link'>,
+  seq: number,
+  receivedAt: string,
+  leaf: Buffer,
+): ReceiptClaims {
+  const iat = Math.floor(Date.parse(receivedAt) / 1000);
+  return {
+    iss: ctx.issuer,
+    sub: event.subject,
+    iat,
+    exp: iat + ctx.receiptTtlSeconds,
+    jti: event.id,
+    pol: event.policy,
+    cns: event.purposes,
+    mth: event.method,
+    jur: event.jurisdiction,
+    seq,
+    lh: b64u(leaf),
+  };
+}
+
+/**
+ * Append items to the range (mutating it), build their rows, nodes, links and erasures, and sign
+ * the receipts. Items must already be deduplicated against storage.
+ */
+export async function integrate(
+  ctx: SequenceContext,
+  range: CompactRange,
+  items: readonly Item[],
+  source: ErasureSource,
+): Promise<Integration> {
+  const out: Integration = { rows: [], nodes: [], links: [], erasures: [], receipts: new Map() };
+  const claims: ReceiptClaims[] = [];
+  const claimRows: EntryRow[] = [];
+  for (const item of items) {
+    const seq = range.size;
+    let body: string;
+    let row: EntryRow;
+    if (item.kind === 'event') {
+      body = canonicalize({ ...item.event, seq, receivedAt: item.receivedAt });
+      const leaf = leafOf(body);
+      row = {
+        seq,
+        id: item.id,
+        kind: 'event',
+        subject: item.subject,
+        receivedAt: item.receivedAt,
+        body,
+        leaf,
+        digest: item.digest,
+        receipt: null,
+        erasedBy: null,
+      };
+      claims.push(receiptClaims(ctx, item.event, seq, item.receivedAt, leaf));
+      claimRows.push(row);
+      if (item.customerHash) out.links.push({ subject: item.subject, customerHash: item.customerHash, seq });
+    } else {
+      const stored = await (item.kind === 'erasure'
+        ? source.subjectSeqs(item.subject)
+        : source.receivedBefore(item.before));
+      const here = out.rows
+        .filter(
+          (r) =>
+            r.kind === 'event' &&
+            r.erasedBy === null &&
+            (item.kind === 'erasure' ? r.subject === item.subject : r.receivedAt < item.before),
+        )
+        .map((r) => r.seq);
+      const ranges = toRanges([...stored, ...here]);
+      const tomb: Tombstone = {
+        kind: item.kind,
+        id: item.id,
+        seq,
+        receivedAt: item.receivedAt,
+        ...(item.kind === 'erasure' ? { subject: subjectHash(ctx.secret, item.subject) } : { before: item.before }),
+        erased: ranges,
+      };
+      body = canonicalize(tomb);
+      row = {
+        seq,
+        id: item.id,
+        kind: item.kind,
+        subject: null,
+        receivedAt: item.receivedAt,
+        body,
+        leaf: leafOf(body),
+        digest: null,
+        receipt: null,
+        erasedBy: null,
+      };
+      // Bodies erased in this same step never reach storage.
+      for (const r of out.rows) {
+        if (ranges.some(([a, b]) => r.seq >= a && r.seq <= b)) {
+          r.body = null;
+          r.subject = null;
+          r.erasedBy = seq;
+        }
+      }
+      out.links = out.links.filter((l) => item.kind !== 'erasure' || l.subject !== item.subject);
+      out.erasures.push({ by: seq, ranges });
+    }
+    out.nodes.push(...range.append(row.leaf));
+    out.rows.push(row);
+  }
+  if (claims.length) {
+    const jws = await ctx.signer.signMany(ctx.signer.header(RECEIPT_TYP), claims);
+    claimRows.forEach((r, i) => {
+      out.receipts.set(r.id, jws[i]!);
+      if (r.erasedBy === null) r.receipt = jws[i]!;
+    });
+  }
+  return out;
+}

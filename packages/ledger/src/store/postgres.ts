@@ -1,0 +1,718 @@
+// PostgreSQL storage for several ledger processes on one database. Every process ingests: it
+// writes accepted items to `pending` (group commit, one multi-row INSERT per batch) and waits for
+// them to appear in the log. Exactly one process at a time is the sequencer: it holds a session
+// advisory lock and integrates pending items into the log in batches (seq, leaf, tree nodes,
+// receipts) in one transaction, guarded by a compare-and-set on the stored tree size, so the log
+// never forks even if two processes ever believed they held the lock. If the sequencer dies, its
+// connection closes, the lock is released and another process takes over within a lock-poll
+// interval. This is the pattern of Certificate Transparency logs (Trillian's sequencer).
+import pg from 'pg';
+import { CompactRange, type NodeCoord, cover } from '../merkle.js';
+import { type EntryRow, type EventItem, type Item, integrate, type SequenceContext } from '../sequence.js';
+import { signTreeHead, treeHeadDue } from '../tree-head.js';
+import { LogConflict, StorageUnavailable } from '../errors.js';
+import { countRanges, outcomeOfStored } from './sqlite.js';
+import type { AccessRecord, CommitOptions, Outcome, Store, StoredTreeHead, TokenRecord } from './store.js';
+
+export interface PostgresStoreOptions extends CommitOptions {
+  /** `postgres://user@host/db` or `postgresql://postgres@/db?host=/var/run/postgresql`. */
+  connectionString: string;
+  /** Schema holding the ledger's tables; default `assent`. */
+  schema?: string;
+  /** Whether this process may become the sequencer; default true. */
+  sequencer?: boolean;
+  /** How long an ingest waits for its items to be integrated before answering 503; default 30000. */
+  integrateTimeoutMs?: number;
+  /** Connections in this process's pool; default 10. */
+  poolSize?: number;
+  /** How often a follower tries to take over the sequencer lock; default 250. */
+  lockPollMs?: number;
+}
+
+const INT8 = 20;
+const types = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format),
+};
+
+const ident = (s: string): string => {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(s)) throw new TypeError('schema must be a lower-case SQL identifier');
+  return `"${s}"`;
+};
+
+function schemaSql(s: string): string {
+  return `
+CREATE SCHEMA IF NOT EXISTS ${s};
+CREATE TABLE IF NOT EXISTS ${s}.meta (key text PRIMARY KEY, value text NOT NULL);
+INSERT INTO ${s}.meta (key, value) VALUES ('schema', '1'), ('size', '0') ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS ${s}.entries (
+  seq bigint PRIMARY KEY, id text NOT NULL UNIQUE, kind text NOT NULL, subject text,
+  received_at text NOT NULL, body text, leaf bytea NOT NULL, digest bytea, receipt text, erased_by bigint
+);
+CREATE INDEX IF NOT EXISTS entries_subject ON ${s}.entries (subject) WHERE subject IS NOT NULL;
+CREATE TABLE IF NOT EXISTS ${s}.pending (
+  n bigserial PRIMARY KEY, id text NOT NULL UNIQUE, kind text NOT NULL, subject text,
+  received_at text NOT NULL, event text, digest bytea, customer_hash bytea, before text
+);
+CREATE TABLE IF NOT EXISTS ${s}.nodes (level int NOT NULL, idx bigint NOT NULL, hash bytea NOT NULL, PRIMARY KEY (level, idx));
+CREATE TABLE IF NOT EXISTS ${s}.tree_heads (
+  tree_size bigint NOT NULL, timestamp bigint NOT NULL, root bytea NOT NULL, jws text NOT NULL,
+  PRIMARY KEY (tree_size, timestamp)
+);
+CREATE TABLE IF NOT EXISTS ${s}.links (
+  subject text NOT NULL, customer_hash bytea NOT NULL, seq bigint NOT NULL, PRIMARY KEY (subject, customer_hash)
+);
+CREATE INDEX IF NOT EXISTS links_customer ON ${s}.links (customer_hash);
+CREATE TABLE IF NOT EXISTS ${s}.tokens (
+  id text PRIMARY KEY, hash bytea NOT NULL UNIQUE, scopes text NOT NULL, label text,
+  created_at text NOT NULL, expires_at text, revoked_at text
+);
+CREATE TABLE IF NOT EXISTS ${s}.access_log (
+  id bigserial PRIMARY KEY, at text NOT NULL, who text NOT NULL, action text NOT NULL,
+  subject_hash text, detail text
+);`;
+}
+
+interface Row {
+  seq: number;
+  id: string;
+  kind: EntryRow['kind'];
+  subject: string | null;
+  received_at: string;
+  body: string | null;
+  leaf: Buffer;
+  digest: Buffer | null;
+  receipt: string | null;
+  erased_by: number | null;
+}
+
+const toEntry = (r: Row): EntryRow => ({
+  seq: r.seq,
+  id: r.id,
+  kind: r.kind,
+  subject: r.subject,
+  receivedAt: r.received_at,
+  body: r.body,
+  leaf: r.leaf,
+  digest: r.digest,
+  receipt: r.receipt,
+  erasedBy: r.erased_by,
+});
+
+interface PendingRow {
+  n: number;
+  id: string;
+  kind: Item['kind'];
+  subject: string | null;
+  received_at: string;
+  event: string | null;
+  digest: Buffer | null;
+  customer_hash: Buffer | null;
+  before: string | null;
+}
+
+function itemOf(r: PendingRow): Item {
+  if (r.kind === 'event') {
+    return {
+      kind: 'event',
+      id: r.id,
+      subject: r.subject!,
+      event: JSON.parse(r.event!),
+      digest: r.digest!,
+      customerHash: r.customer_hash ?? undefined,
+      receivedAt: r.received_at,
+    };
+  }
+  if (r.kind === 'erasure') return { kind: 'erasure', id: r.id, subject: r.subject!, receivedAt: r.received_at };
+  return { kind: 'retention', id: r.id, before: r.before!, receivedAt: r.received_at };
+}
+
+interface Waiter {
+  item: Item;
+  since: number;
+  resolve: (o: Outcome) => void;
+  reject: (e: unknown) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Connect, create the schema if needed, and start ingesting (and competing for the sequencer). */
+export async function openPostgresStore(
+  ctx: SequenceContext | undefined,
+  options: PostgresStoreOptions,
+): Promise<PostgresStore> {
+  const store = new PostgresStore(ctx, options);
+  await store.start();
+  return store;
+}
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly pool: pg.Pool;
+  readonly #ctx: SequenceContext | undefined;
+  readonly #o: Required<Omit<PostgresStoreOptions, 'commitDelayMs'>> & { commitDelayMs: number };
+  readonly #s: string;
+  readonly #lockKey: string;
+  #queue: Waiter[] = [];
+  #waiting = new Map<string, Waiter[]>();
+  #scheduled = false;
+  #flushing = false;
+  #checking = false;
+  #recheck = false;
+  #closed = false;
+  #listener: pg.Client | undefined;
+  #seqClient: pg.Client | undefined;
+  #leader = false;
+  #range: CompactRange | undefined;
+  #committed: { size: number; root: Buffer } | undefined;
+  #lastHead: StoredTreeHead | undefined;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  #poll: NodeJS.Timeout | undefined;
+  #lastHeadCheck = 0;
+
+  constructor(ctx: SequenceContext | undefined, options: PostgresStoreOptions) {
+    if (typeof options?.connectionString !== 'string') throw new TypeError('connectionString is required');
+    this.#ctx = ctx;
+    this.#o = {
+      connectionString: options.connectionString,
+      schema: options.schema ?? 'assent',
+      sequencer: options.sequencer ?? true,
+      integrateTimeoutMs: options.integrateTimeoutMs ?? 30_000,
+      poolSize: options.poolSize ?? 10,
+      lockPollMs: options.lockPollMs ?? 250,
+      commitDelayMs: options.commitDelayMs ?? 0,
+      maxBatchItems: options.maxBatchItems ?? 2048,
+      treeHeadIntervalMs: options.treeHeadIntervalMs ?? 1000,
+    };
+    this.#s = ident(this.#o.schema);
+    this.#lockKey = `assent-ledger:${this.#o.schema}`;
+    this.pool = new pg.Pool({ connectionString: this.#o.connectionString, max: this.#o.poolSize, types });
+    this.pool.on('error', () => {});
+  }
+
+  #client(): pg.Client {
+    const c = new pg.Client({ connectionString: this.#o.connectionString, types });
+    c.on('error', () => {});
+    return c;
+  }
+
+  async start(): Promise<void> {
+    const c = await this.pool.connect();
+    try {
+      // Two processes starting at once would race on CREATE ... IF NOT EXISTS; serialize them.
+      await c.query('BEGIN');
+      await c.query(`SELECT pg_advisory_xact_lock(('x' || substr(md5($1), 1, 16))::bit(64)::bigint)`, [
+        `${this.#lockKey}:schema`,
+      ]);
+      await c.query(schemaSql(this.#s));
+      await c.query('COMMIT');
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      c.release();
+    }
+    if (!this.#ctx) return;
+    const l = this.#client();
+    await l.connect();
+    l.on('notification', (m) => {
+      if (m.channel === `${this.#o.schema}_integrated`) this.#checkWaiters();
+      else this.#wake?.();
+    });
+    await l.query(`LISTEN "${this.#o.schema}_integrated"`);
+    await l.query(`LISTEN "${this.#o.schema}_pending"`);
+    this.#listener = l;
+    this.#poll = setInterval(() => {
+      if (this.#waiting.size) this.#checkWaiters();
+    }, 100);
+    this.#poll.unref();
+    if (this.#o.sequencer) this.#loop = this.#sequencerLoop();
+  }
+
+  /** Whether this process currently holds the sequencer lock. */
+  get isSequencer(): boolean {
+    return this.#leader;
+  }
+
+  // ---- ingest ----
+
+  append(items: Item[]): Promise<Outcome[]> {
+    if (this.#closed) return Promise.reject(new StorageUnavailable('the ledger is closed'));
+    if (!this.#ctx) return Promise.reject(new TypeError('this store was opened without signing keys'));
+    const now = Date.now();
+    const all = items.map(
+      (item) => new Promise<Outcome>((resolve, reject) => this.#queue.push({ item, since: now, resolve, reject })),
+    );
+    this.#schedule();
+    return Promise.all(all);
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#flushing || this.#queue.length === 0) return;
+    this.#scheduled = true;
+    const run = () => {
+      this.#scheduled = false;
+      void this.#flush();
+    };
+    if (this.#o.commitDelayMs > 0) setTimeout(run, this.#o.commitDelayMs);
+    else setImmediate(run);
+  }
+
+  async #flush(): Promise<void> {
+    this.#flushing = true;
+    const batch = this.#queue.splice(0, this.#o.maxBatchItems);
+    try {
+      await this.#ingest(batch);
+    } catch (e) {
+      const err = new StorageUnavailable('PostgreSQL did not accept the batch', { cause: e });
+      for (const w of batch) {
+        const list = this.#waiting.get(w.item.id);
+        if (list?.includes(w)) {
+          list.splice(list.indexOf(w), 1);
+          if (!list.length) this.#waiting.delete(w.item.id);
+        }
+        w.reject(err);
+      }
+    } finally {
+      this.#flushing = false;
+      this.#schedule();
+    }
+  }
+
+  async #ingest(batch: Waiter[]): Promise<void> {
+    const s = this.#s;
+    const ids = [...new Set(batch.filter((w) => w.item.kind === 'event').map((w) => w.item.id))];
+    const known = new Map<string, { seq: number; digest: Buffer | null; receipt: string | null; erased_by: number | null }>();
+    if (ids.length) {
+      const r = await this.pool.query(
+        `SELECT id, seq, digest, receipt, erased_by FROM ${s}.entries WHERE id = ANY($1::text[])`,
+        [ids],
+      );
+      for (const row of r.rows) known.set(row.id, row);
+    }
+    const fresh: Waiter[] = [];
+    for (const w of batch) {
+      const stored = known.get(w.item.id);
+      if (stored) w.resolve(outcomeOfStored(stored, w.item as EventItem));
+      else fresh.push(w);
+    }
+    if (!fresh.length) return;
+    const cols: unknown[][] = [[], [], [], [], [], [], [], []];
+    for (const w of fresh) {
+      const it = w.item;
+      cols[0]!.push(it.id);
+      cols[1]!.push(it.kind);
+      cols[2]!.push(it.kind === 'retention' ? null : it.subject);
+      cols[3]!.push(it.receivedAt);
+      cols[4]!.push(it.kind === 'event' ? JSON.stringify(it.event) : null);
+      cols[5]!.push(it.kind === 'event' ? it.digest : null);
+      cols[6]!.push(it.kind === 'event' ? (it.customerHash ?? null) : null);
+      cols[7]!.push(it.kind === 'retention' ? it.before : null);
+      const list = this.#waiting.get(it.id);
+      if (list) list.push(w);
+      else this.#waiting.set(it.id, [w]);
+    }
+    // Same id already pending (a concurrent retry, or a conflicting body): DO NOTHING, then wait for
+    // whichever body the sequencer integrates and compare digests.
+    await this.pool.query(
+      `WITH ins AS (
+         INSERT INTO ${s}.pending (id, kind, subject, received_at, event, digest, customer_hash, before)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::bytea[], $8::text[])
+         ON CONFLICT (id) DO NOTHING RETURNING 1)
+       SELECT pg_notify($9, '') FROM (SELECT 1) x`,
+      [...cols, `${this.#o.schema}_pending`],
+    );
+    // Integration may have raced ahead of the LISTEN; check once now.
+    this.#checkWaiters();
+  }
+
+  #checkWaiters(): void {
+    if (this.#checking) {
+      this.#recheck = true;
+      return;
+    }
+    this.#checking = true;
+    void (async () => {
+      try {
+        do {
+          this.#recheck = false;
+          await this.#resolveWaiters();
+        } while (this.#recheck && this.#waiting.size);
+      } catch {
+        // A failed check is retried by the poll timer; waiters time out if it keeps failing.
+      } finally {
+        this.#checking = false;
+      }
+    })();
+  }
+
+  async #resolveWaiters(): Promise<void> {
+    const ids = [...this.#waiting.keys()];
+    if (!ids.length) return;
+    const r = await this.pool.query(
+      `SELECT id, seq, kind, digest, receipt, erased_by, body, leaf FROM ${this.#s}.entries WHERE id = ANY($1::text[])`,
+      [ids],
+    );
+    for (const row of r.rows) {
+      const list = this.#waiting.get(row.id);
+      this.#waiting.delete(row.id);
+      for (const w of list ?? []) {
+        if (row.kind !== 'event') {
+          const erased = row.body ? countRanges(JSON.parse(row.body).erased) : 0;
+          w.resolve({ status: 'tombstone', seq: row.seq, leaf: row.leaf, erased });
+        } else {
+          const o = outcomeOfStored(row, w.item as EventItem);
+          w.resolve(o.status === 'ok' ? { ...o, duplicate: false } : o);
+        }
+      }
+    }
+    const now = Date.now();
+    for (const [id, list] of this.#waiting) {
+      const expired = list.filter((w) => now - w.since > this.#o.integrateTimeoutMs);
+      if (!expired.length) continue;
+      const keep = list.filter((w) => !expired.includes(w));
+      if (keep.length) this.#waiting.set(id, keep);
+      else this.#waiting.delete(id);
+      for (const w of expired)
+        w.reject(new StorageUnavailable('no sequencer integrated the event in time; retrying is safe'));
+    }
+  }
+
+  // ---- sequencer ----
+
+  async #sequencerLoop(): Promise<void> {
+    while (!this.#closed) {
+      try {
+        if (!this.#leader) {
+          if (!this.#seqClient) {
+            const c = this.#client();
+            await c.connect();
+            this.#seqClient = c;
+          }
+          const r = await this.#seqClient.query(
+            `SELECT pg_try_advisory_lock(('x' || substr(md5($1), 1, 16))::bit(64)::bigint) AS ok`,
+            [this.#lockKey],
+          );
+          if (!r.rows[0].ok) {
+            await this.#idle(this.#o.lockPollMs);
+            continue;
+          }
+          this.#leader = true;
+          await this.#reload();
+        }
+        const n = await this.#integrateOnce();
+        if (Date.now() - this.#lastHeadCheck >= this.#o.treeHeadIntervalMs) await this.refreshTreeHead();
+        if (n === 0) await this.#idle(Math.min(50, this.#o.treeHeadIntervalMs));
+      } catch {
+        // Lost the connection or the compare-and-set: drop leadership and start over from disk.
+        this.#leader = false;
+        const c = this.#seqClient;
+        this.#seqClient = undefined;
+        await c?.end().catch(() => {});
+        if (!this.#closed) await sleep(this.#o.lockPollMs);
+      }
+    }
+  }
+
+  #idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.#wake = () => {
+        this.#wake = undefined;
+        done();
+      };
+    });
+  }
+
+  async #reload(): Promise<void> {
+    const c = this.#seqClient!;
+    const size = Number((await c.query(`SELECT value FROM ${this.#s}.meta WHERE key = 'size'`)).rows[0].value);
+    this.#range = CompactRange.from(size, await this.#fetchNodes(c, cover(0, size)));
+    this.#committed = { size, root: this.#range.root() };
+    this.#lastHead = await this.latestTreeHead();
+  }
+
+  async #integrateOnce(): Promise<number> {
+    const c = this.#seqClient!;
+    const s = this.#s;
+    const pend = await c.query<PendingRow>(
+      `SELECT n, id, kind, subject, received_at, event, digest, customer_hash, before FROM ${s}.pending ORDER BY n LIMIT $1`,
+      [this.#o.maxBatchItems],
+    );
+    if (!pend.rows.length) return 0;
+    const present = await c.query<{ id: string }>(`SELECT id FROM ${s}.entries WHERE id = ANY($1::text[])`, [
+      pend.rows.map((r) => r.id),
+    ]);
+    const skip = new Set(present.rows.map((r) => r.id));
+    const items = pend.rows.filter((r) => !skip.has(r.id)).map(itemOf);
+    const range = this.#range!;
+    const start = range.size;
+    const work = range.clone();
+    const result = await integrate(this.#ctx!, work, items, {
+      subjectSeqs: async (subject) =>
+        (
+          await c.query<{ seq: number }>(
+            `SELECT seq FROM ${s}.entries WHERE subject = $1 AND kind = 'event' AND erased_by IS NULL`,
+            [subject],
+          )
+        ).rows.map((r) => r.seq),
+      receivedBefore: async (before) =>
+        (
+          await c.query<{ seq: number }>(
+            `SELECT seq FROM ${s}.entries WHERE kind = 'event' AND erased_by IS NULL AND received_at < $1 ORDER BY seq`,
+            [before],
+          )
+        ).rows.map((r) => r.seq),
+    });
+    const rows = result.rows;
+    await c.query('BEGIN');
+    try {
+      const cas = await c.query(`UPDATE ${s}.meta SET value = $1 WHERE key = 'size' AND value = $2`, [
+        String(work.size),
+        String(start),
+      ]);
+      if (cas.rowCount !== 1) throw new LogConflict('the stored tree size moved: another sequencer wrote');
+      if (rows.length) {
+        await c.query(
+          `INSERT INTO ${s}.entries (seq, id, kind, subject, received_at, body, leaf, digest, receipt, erased_by)
+           SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::bytea[], $9::text[], $10::bigint[])`,
+          [
+            rows.map((r) => r.seq),
+            rows.map((r) => r.id),
+            rows.map((r) => r.kind),
+            rows.map((r) => r.subject),
+            rows.map((r) => r.receivedAt),
+            rows.map((r) => r.body),
+            rows.map((r) => r.leaf),
+            rows.map((r) => r.digest),
+            rows.map((r) => r.receipt),
+            rows.map((r) => r.erasedBy),
+          ],
+        );
+      }
+      if (result.nodes.length) {
+        await c.query(
+          `INSERT INTO ${s}.nodes (level, idx, hash) SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])`,
+          [result.nodes.map((n) => n.level), result.nodes.map((n) => n.index), result.nodes.map((n) => n.hash)],
+        );
+      }
+      if (result.links.length) {
+        await c.query(
+          `INSERT INTO ${s}.links (subject, customer_hash, seq) SELECT * FROM unnest($1::text[], $2::bytea[], $3::bigint[])
+           ON CONFLICT DO NOTHING`,
+          [result.links.map((l) => l.subject), result.links.map((l) => l.customerHash), result.links.map((l) => l.seq)],
+        );
+      }
+      for (const er of result.erasures)
+        for (const [a, b] of er.ranges)
+          await c.query(
+            `UPDATE ${s}.entries SET body = NULL, subject = NULL, receipt = NULL, erased_by = $1
+             WHERE seq BETWEEN $2 AND $3 AND erased_by IS NULL AND kind = 'event'`,
+            [er.by, a, b],
+          );
+      const erasedSubjects = items.filter((i) => i.kind === 'erasure').map((i) => i.subject);
+      if (erasedSubjects.length)
+        await c.query(`DELETE FROM ${s}.links WHERE subject = ANY($1::text[])`, [erasedSubjects]);
+      await c.query(`DELETE FROM ${s}.pending WHERE n = ANY($1::bigint[])`, [pend.rows.map((r) => r.n)]);
+      await c.query('SELECT pg_notify($1, $2)', [`${this.#o.schema}_integrated`, String(work.size)]);
+      await c.query('COMMIT');
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw e;
+    }
+    this.#range = work;
+    this.#committed = { size: work.size, root: work.root() };
+    return pend.rows.length;
+  }
+
+  async refreshTreeHead(force = false): Promise<StoredTreeHead | undefined> {
+    this.#lastHeadCheck = Date.now();
+    if (!this.#leader || !this.#ctx || !this.#committed || !this.#seqClient) return this.latestTreeHead();
+    const { size, root } = this.#committed;
+    if (!force && !treeHeadDue(this.#lastHead, size)) return this.#lastHead;
+    const head = signTreeHead(this.#ctx.signer, size, root);
+    await this.#seqClient.query(
+      `INSERT INTO ${this.#s}.tree_heads (tree_size, timestamp, root, jws) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+      [head.treeSize, head.timestamp, head.rootHash, head.jws],
+    );
+    this.#lastHead = head;
+    return head;
+  }
+
+  // ---- reads ----
+
+  async #fetchNodes(q: pg.Client | pg.Pool, coords: NodeCoord[]): Promise<Buffer[]> {
+    const leaves = coords.filter((c) => c.level === 0).map((c) => c.index);
+    const inner = coords.filter((c) => c.level > 0);
+    const found = new Map<string, Buffer>();
+    if (leaves.length) {
+      const r = await q.query(`SELECT seq, leaf FROM ${this.#s}.entries WHERE seq = ANY($1::bigint[])`, [leaves]);
+      for (const row of r.rows) found.set(`0/${row.seq}`, row.leaf);
+    }
+    if (inner.length) {
+      const r = await q.query(
+        `SELECT n.level, n.idx, n.hash FROM ${this.#s}.nodes n
+         JOIN unnest($1::int[], $2::bigint[]) AS w(level, idx) ON n.level = w.level AND n.idx = w.idx`,
+        [inner.map((c) => c.level), inner.map((c) => c.index)],
+      );
+      for (const row of r.rows) found.set(`${row.level}/${row.idx}`, row.hash);
+    }
+    return coords.map(({ level, index }) => {
+      const h = found.get(`${level}/${index}`);
+      if (!h) throw new StorageUnavailable(`tree node ${level}/${index} is missing from the database`);
+      return h;
+    });
+  }
+
+  async treeSize(): Promise<number> {
+    if (this.#leader && this.#committed) return this.#committed.size;
+    const r = await this.pool.query(`SELECT value FROM ${this.#s}.meta WHERE key = 'size'`);
+    return Number(r.rows[0].value);
+  }
+
+  async latestTreeHead(): Promise<StoredTreeHead | undefined> {
+    const r = await this.pool.query(
+      `SELECT tree_size, timestamp, root, jws FROM ${this.#s}.tree_heads ORDER BY tree_size DESC, timestamp DESC LIMIT 1`,
+    );
+    const row = r.rows[0];
+    return row && { treeSize: row.tree_size, timestamp: row.timestamp, rootHash: row.root, jws: row.jws };
+  }
+
+  async treeHeads(): Promise<StoredTreeHead[]> {
+    const r = await this.pool.query(
+      `SELECT tree_size, timestamp, root, jws FROM ${this.#s}.tree_heads ORDER BY tree_size, timestamp`,
+    );
+    return r.rows.map((row) => ({ treeSize: row.tree_size, timestamp: row.timestamp, rootHash: row.root, jws: row.jws }));
+  }
+
+  nodes(coords: NodeCoord[]): Promise<Buffer[]> {
+    return this.#fetchNodes(this.pool, coords);
+  }
+
+  async entry(seq: number): Promise<EntryRow | undefined> {
+    const r = await this.pool.query<Row>(`SELECT * FROM ${this.#s}.entries WHERE seq = $1`, [seq]);
+    return r.rows[0] && toEntry(r.rows[0]);
+  }
+
+  async scan(from: number, limit: number): Promise<EntryRow[]> {
+    const r = await this.pool.query<Row>(`SELECT * FROM ${this.#s}.entries WHERE seq >= $1 ORDER BY seq LIMIT $2`, [
+      from,
+      limit,
+    ]);
+    return r.rows.map(toEntry);
+  }
+
+  async subjectEntries(subjects: string[]): Promise<EntryRow[]> {
+    const r = await this.pool.query<Row>(
+      `SELECT * FROM ${this.#s}.entries WHERE subject = ANY($1::text[]) AND kind = 'event' AND body IS NOT NULL ORDER BY seq`,
+      [subjects],
+    );
+    return r.rows.map(toEntry);
+  }
+
+  async linkedSubjects(subject: string): Promise<string[]> {
+    const r = await this.pool.query<{ subject: string }>(
+      `SELECT DISTINCT b.subject FROM ${this.#s}.links a JOIN ${this.#s}.links b ON a.customer_hash = b.customer_hash WHERE a.subject = $1`,
+      [subject],
+    );
+    return [...new Set([subject, ...r.rows.map((x) => x.subject)])];
+  }
+
+  async isLinked(subject: string, customerHash: Buffer): Promise<boolean> {
+    const r = await this.pool.query(`SELECT 1 FROM ${this.#s}.links WHERE subject = $1 AND customer_hash = $2`, [
+      subject,
+      customerHash,
+    ]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async insertToken(t: TokenRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${this.#s}.tokens (id, hash, scopes, label, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [t.id, t.hash, t.scopes.join(' '), t.label, t.createdAt, t.expiresAt, t.revokedAt],
+    );
+  }
+
+  async findToken(hash: Buffer): Promise<TokenRecord | undefined> {
+    const r = await this.pool.query(`SELECT * FROM ${this.#s}.tokens WHERE hash = $1`, [hash]);
+    const t = r.rows[0];
+    return t && tokenOf(t);
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    const r = await this.pool.query(`SELECT * FROM ${this.#s}.tokens ORDER BY created_at`);
+    return r.rows.map(tokenOf);
+  }
+
+  async revokeToken(id: string, at: string): Promise<boolean> {
+    const r = await this.pool.query(
+      `UPDATE ${this.#s}.tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`,
+      [at, id],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async logAccess(a: AccessRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${this.#s}.access_log (at, who, action, subject_hash, detail) VALUES ($1, $2, $3, $4, $5)`,
+      [a.at, a.who, a.action, a.subjectHash, a.detail],
+    );
+  }
+
+  async accessLog(from: number, limit: number): Promise<AccessRecord[]> {
+    const r = await this.pool.query(`SELECT * FROM ${this.#s}.access_log WHERE id >= $1 ORDER BY id LIMIT $2`, [
+      from,
+      limit,
+    ]);
+    return r.rows.map((x) => ({
+      id: x.id,
+      at: x.at,
+      who: x.who,
+      action: x.action,
+      subjectHash: x.subject_hash,
+      detail: x.detail,
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    // Give accepted items a moment to be integrated; their senders wait for receipts.
+    const until = Date.now() + 5000;
+    while ((this.#flushing || this.#queue.length || this.#waiting.size) && Date.now() < until) await sleep(5);
+    this.#closed = true;
+    this.#wake?.();
+    if (this.#poll) clearInterval(this.#poll);
+    await this.#loop?.catch(() => {});
+    await this.#seqClient?.end().catch(() => {});
+    await this.#listener?.end().catch(() => {});
+    await this.pool.end().catch(() => {});
+    for (const list of this.#waiting.values())
+      for (const w of list) w.reject(new StorageUnavailable('the ledger closed before the event was integrated'));
+    this.#waiting.clear();
+  }
+}
+
+function tokenOf(t: {
+  id: string;
+  hash: Buffer;
+  scopes: string;
+  label: string | null;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}): TokenRecord {
+  return {
+    id: t.id,
+    hash: t.hash,
+    scopes: t.scopes.split(' '),
+    label: t.label,
+    createdAt: t.created_at,
+    expiresAt: t.expires_at,
+    revokedAt: t.revoked_at,
+  };
+}

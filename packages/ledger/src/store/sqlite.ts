@@ -1,0 +1,460 @@
+// SQLite storage: one file in WAL mode, one writer (this process). Group commit: every item that
+// arrives while the previous batch is being signed and committed joins the next batch, which is
+// one transaction; nothing is acknowledged before that transaction is durable (synchronous=FULL:
+// the WAL is fsynced at every commit, so an acknowledged event survives power loss, not only a
+// crash of the process).
+import Database from 'better-sqlite3';
+import { CompactRange, type NodeCoord, cover } from '../merkle.js';
+import {
+  type EntryRow,
+  type EventItem,
+  type Integration,
+  type Item,
+  integrate,
+  type SequenceContext,
+} from '../sequence.js';
+import { signTreeHead, treeHeadDue } from '../tree-head.js';
+import { LogConflict, StorageUnavailable } from '../errors.js';
+import type { AccessRecord, CommitOptions, Outcome, Store, StoredTreeHead, TokenRecord } from './store.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS entries (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  subject TEXT,
+  received_at TEXT NOT NULL,
+  body TEXT,
+  leaf BLOB NOT NULL,
+  digest BLOB,
+  receipt TEXT,
+  erased_by INTEGER
+);
+CREATE INDEX IF NOT EXISTS entries_subject ON entries (subject) WHERE subject IS NOT NULL;
+CREATE TABLE IF NOT EXISTS nodes (
+  level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tree_heads (
+  tree_size INTEGER NOT NULL, timestamp INTEGER NOT NULL, root BLOB NOT NULL, jws TEXT NOT NULL,
+  PRIMARY KEY (tree_size, timestamp)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS links (
+  subject TEXT NOT NULL, customer_hash BLOB NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (subject, customer_hash)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS links_customer ON links (customer_hash);
+CREATE TABLE IF NOT EXISTS tokens (
+  id TEXT PRIMARY KEY, hash BLOB NOT NULL UNIQUE, scopes TEXT NOT NULL, label TEXT,
+  created_at TEXT NOT NULL, expires_at TEXT, revoked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS access_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
+  subject_hash TEXT, detail TEXT
+);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1'), ('size', '0');
+`;
+
+interface Row {
+  seq: number;
+  id: string;
+  kind: EntryRow['kind'];
+  subject: string | null;
+  received_at: string;
+  body: string | null;
+  leaf: Buffer;
+  digest: Buffer | null;
+  receipt: string | null;
+  erased_by: number | null;
+}
+
+const toEntry = (r: Row): EntryRow => ({
+  seq: r.seq,
+  id: r.id,
+  kind: r.kind,
+  subject: r.subject,
+  receivedAt: r.received_at,
+  body: r.body,
+  leaf: r.leaf,
+  digest: r.digest,
+  receipt: r.receipt,
+  erasedBy: r.erased_by,
+});
+
+interface TokenRow {
+  id: string;
+  hash: Buffer;
+  scopes: string;
+  label: string | null;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+const toToken = (r: TokenRow): TokenRecord => ({
+  id: r.id,
+  hash: r.hash,
+  scopes: r.scopes.split(' '),
+  label: r.label,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  revokedAt: r.revoked_at,
+});
+
+interface Waiting {
+  item: Item;
+  resolve: (o: Outcome) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface SqliteStoreOptions extends CommitOptions {
+  /** Database file; `:memory:` for tests. */
+  file: string;
+  readonly?: boolean;
+}
+
+/** Open (and create) a SQLite ledger database. */
+export function openSqliteStore(ctx: SequenceContext | undefined, options: SqliteStoreOptions): SqliteStore {
+  return new SqliteStore(ctx, options);
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly db: Database.Database;
+  readonly #ctx: SequenceContext | undefined;
+  readonly #delayMs: number;
+  readonly #maxBatch: number;
+  #range: CompactRange;
+  #committed: { size: number; root: Buffer };
+  #queue: Waiting[] = [];
+  #scheduled = false;
+  #flushing = false;
+  #closed = false;
+  #lastHead: StoredTreeHead | undefined;
+  #headTimer: NodeJS.Timeout | undefined;
+  readonly #q: ReturnType<SqliteStore['prepare']>;
+
+  constructor(ctx: SequenceContext | undefined, options: SqliteStoreOptions) {
+    this.#ctx = ctx;
+    this.#delayMs = options.commitDelayMs ?? 0;
+    this.#maxBatch = options.maxBatchItems ?? 2048;
+    this.db = new Database(options.file, { readonly: options.readonly ?? false });
+    if (!options.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('busy_timeout = 5000');
+      this.db.exec(SCHEMA);
+    }
+    this.#q = this.prepare();
+    this.#range = this.#loadRange();
+    this.#committed = { size: this.#range.size, root: this.#range.root() };
+    this.#lastHead = this.#latestHead();
+    const interval = options.treeHeadIntervalMs ?? 1000;
+    if (ctx && !options.readonly) {
+      this.#headTimer = setInterval(() => {
+        this.refreshTreeHead().catch(() => {});
+      }, interval);
+      this.#headTimer.unref();
+    }
+  }
+
+  prepare() {
+    const db = this.db;
+    return {
+      size: db.prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'size'`),
+      setSize: db.prepare<[string]>(`UPDATE meta SET value = ? WHERE key = 'size'`),
+      byId: db.prepare<[string], { seq: number; digest: Buffer | null; receipt: string | null; erased_by: number | null }>(
+        'SELECT seq, digest, receipt, erased_by FROM entries WHERE id = ?',
+      ),
+      insert: db.prepare(
+        'INSERT INTO entries (seq, id, kind, subject, received_at, body, leaf, digest, receipt, erased_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      node: db.prepare<[number, number], { hash: Buffer }>('SELECT hash FROM nodes WHERE level = ? AND idx = ?'),
+      leaf: db.prepare<[number], { leaf: Buffer }>('SELECT leaf FROM entries WHERE seq = ?'),
+      insertNode: db.prepare('INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)'),
+      link: db.prepare('INSERT OR IGNORE INTO links (subject, customer_hash, seq) VALUES (?, ?, ?)'),
+      erase: db.prepare(
+        'UPDATE entries SET body = NULL, subject = NULL, receipt = NULL, erased_by = ? WHERE seq BETWEEN ? AND ? AND erased_by IS NULL AND kind = \'event\'',
+      ),
+      unlink: db.prepare('DELETE FROM links WHERE subject = ?'),
+      subjectSeqs: db.prepare<[string], { seq: number }>(
+        `SELECT seq FROM entries WHERE subject = ? AND kind = 'event' AND erased_by IS NULL`,
+      ),
+      before: db.prepare<[string], { seq: number }>(
+        `SELECT seq FROM entries WHERE kind = 'event' AND erased_by IS NULL AND received_at < ? ORDER BY seq`,
+      ),
+      insertHead: db.prepare('INSERT OR IGNORE INTO tree_heads (tree_size, timestamp, root, jws) VALUES (?, ?, ?, ?)'),
+      latestHead: db.prepare<[], { tree_size: number; timestamp: number; root: Buffer; jws: string }>(
+        'SELECT tree_size, timestamp, root, jws FROM tree_heads ORDER BY tree_size DESC, timestamp DESC LIMIT 1',
+      ),
+      heads: db.prepare<[], { tree_size: number; timestamp: number; root: Buffer; jws: string }>(
+        'SELECT tree_size, timestamp, root, jws FROM tree_heads ORDER BY tree_size, timestamp',
+      ),
+      entry: db.prepare<[number], Row>('SELECT * FROM entries WHERE seq = ?'),
+      scan: db.prepare<[number, number], Row>('SELECT * FROM entries WHERE seq >= ? ORDER BY seq LIMIT ?'),
+      linked: db.prepare<[string], { subject: string }>(
+        'SELECT DISTINCT b.subject FROM links a JOIN links b ON a.customer_hash = b.customer_hash WHERE a.subject = ?',
+      ),
+      isLinked: db.prepare<[string, Buffer], { one: number }>(
+        'SELECT 1 AS one FROM links WHERE subject = ? AND customer_hash = ?',
+      ),
+      insertToken: db.prepare(
+        'INSERT INTO tokens (id, hash, scopes, label, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      findToken: db.prepare<[Buffer], TokenRow>('SELECT * FROM tokens WHERE hash = ?'),
+      listTokens: db.prepare<[], TokenRow>('SELECT * FROM tokens ORDER BY created_at'),
+      revokeToken: db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+      logAccess: db.prepare('INSERT INTO access_log (at, who, action, subject_hash, detail) VALUES (?, ?, ?, ?, ?)'),
+      accessLog: db.prepare<
+        [number, number],
+        { id: number; at: string; who: string; action: string; subject_hash: string | null; detail: string | null }
+      >('SELECT * FROM access_log WHERE id >= ? ORDER BY id LIMIT ?'),
+    };
+  }
+
+  #storedSize(): number {
+    return Number(this.#q.size.get()?.value ?? 0);
+  }
+
+  #loadRange(): CompactRange {
+    const size = this.#storedSize();
+    return CompactRange.from(size, this.#lookup(cover(0, size)));
+  }
+
+  #lookup(coords: NodeCoord[]): Buffer[] {
+    return coords.map(({ level, index }) => {
+      const hash = level === 0 ? this.#q.leaf.get(index)?.leaf : this.#q.node.get(level, index)?.hash;
+      if (!hash) throw new StorageUnavailable(`tree node ${level}/${index} is missing from the database`);
+      return hash;
+    });
+  }
+
+  #latestHead(): StoredTreeHead | undefined {
+    const r = this.#q.latestHead.get();
+    return r && { treeSize: r.tree_size, timestamp: r.timestamp, rootHash: r.root, jws: r.jws };
+  }
+
+  append(items: Item[]): Promise<Outcome[]> {
+    if (this.#closed) return Promise.reject(new StorageUnavailable('the ledger is closed'));
+    if (!this.#ctx) return Promise.reject(new TypeError('this store was opened without signing keys'));
+    const all = items.map(
+      (item) => new Promise<Outcome>((resolve, reject) => this.#queue.push({ item, resolve, reject })),
+    );
+    this.#schedule();
+    return Promise.all(all);
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#flushing || this.#queue.length === 0) return;
+    this.#scheduled = true;
+    const run = () => {
+      this.#scheduled = false;
+      void this.#flush();
+    };
+    if (this.#delayMs > 0) setTimeout(run, this.#delayMs);
+    else setImmediate(run);
+  }
+
+  async #flush(): Promise<void> {
+    this.#flushing = true;
+    const batch = this.#queue.splice(0, this.#maxBatch);
+    try {
+      await this.#commitBatch(batch);
+    } catch (e) {
+      const err =
+        e instanceof StorageUnavailable ? e : new StorageUnavailable('the database did not commit', { cause: e });
+      for (const w of batch) w.reject(err);
+      // Whatever this process believed about the log may be stale now; start again from disk.
+      try {
+        this.#range = this.#loadRange();
+      } catch {}
+    } finally {
+      this.#flushing = false;
+      this.#schedule();
+    }
+  }
+
+  async #commitBatch(batch: Waiting[]): Promise<void> {
+    const ctx = this.#ctx!;
+    const fresh: Waiting[] = [];
+    const first = new Map<string, EventItem>();
+    const repeats: Array<{ w: Waiting; of: EventItem }> = [];
+    for (const w of batch) {
+      const item = w.item;
+      if (item.kind !== 'event') {
+        fresh.push(w);
+        continue;
+      }
+      const same = first.get(item.id);
+      if (same) {
+        repeats.push({ w, of: same });
+        continue;
+      }
+      const stored = this.#q.byId.get(item.id);
+      if (stored) {
+        w.resolve(outcomeOfStored(stored, item));
+        continue;
+      }
+      first.set(item.id, item);
+      fresh.push(w);
+    }
+    if (fresh.length === 0) return;
+    const start = this.#range.size;
+    const work = this.#range.clone();
+    const result = await integrate(
+      ctx,
+      work,
+      fresh.map((w) => w.item),
+      {
+        subjectSeqs: (s) => this.#q.subjectSeqs.all(s).map((r) => r.seq),
+        receivedBefore: (b) => this.#q.before.all(b).map((r) => r.seq),
+      },
+    );
+    this.#write(start, work.size, result, fresh);
+    this.#range = work;
+    this.#committed = { size: work.size, root: work.root() };
+    const bySeq = new Map(result.rows.map((r) => [r.id, r]));
+    for (const w of fresh) {
+      const row = bySeq.get(w.item.id)!;
+      if (w.item.kind === 'event') {
+        w.resolve({ status: 'ok', seq: row.seq, receipt: result.receipts.get(row.id)!, duplicate: false });
+      } else {
+        const ranges = result.erasures.find((e) => e.by === row.seq)?.ranges ?? [];
+        w.resolve({ status: 'tombstone', seq: row.seq, leaf: row.leaf, erased: countRanges(ranges) });
+      }
+    }
+    for (const { w, of } of repeats) {
+      const row = bySeq.get(of.id)!;
+      const item = w.item as EventItem;
+      w.resolve(
+        item.digest.equals(of.digest)
+          ? { status: 'ok', seq: row.seq, receipt: result.receipts.get(row.id)!, duplicate: true }
+          : { status: 'conflict' },
+      );
+    }
+  }
+
+  #write(start: number, end: number, r: Integration, fresh: Waiting[]): void {
+    const q = this.#q;
+    this.db.transaction(() => {
+      // Another process appended to this file since we last looked: never write over its entries.
+      if (this.#storedSize() !== start) throw new LogConflict('the database log moved under this process');
+      for (const e of r.rows)
+        q.insert.run(e.seq, e.id, e.kind, e.subject, e.receivedAt, e.body, e.leaf, e.digest, e.receipt, e.erasedBy);
+      for (const n of r.nodes) q.insertNode.run(n.level, n.index, n.hash);
+      for (const l of r.links) q.link.run(l.subject, l.customerHash, l.seq);
+      for (const er of r.erasures) for (const [a, b] of er.ranges) q.erase.run(er.by, a, b);
+      for (const w of fresh) if (w.item.kind === 'erasure') q.unlink.run(w.item.subject);
+      q.setSize.run(String(end));
+    }).immediate();
+  }
+
+  async refreshTreeHead(force = false): Promise<StoredTreeHead | undefined> {
+    if (!this.#ctx || this.#closed) return this.#lastHead;
+    const { size, root } = this.#committed;
+    if (!force && !treeHeadDue(this.#lastHead, size)) return this.#lastHead;
+    const head = signTreeHead(this.#ctx.signer, size, root);
+    this.#q.insertHead.run(head.treeSize, head.timestamp, head.rootHash, head.jws);
+    this.#lastHead = head;
+    return head;
+  }
+
+  async treeSize(): Promise<number> {
+    return this.#ctx ? this.#committed.size : this.#storedSize();
+  }
+
+  async latestTreeHead(): Promise<StoredTreeHead | undefined> {
+    return this.#ctx ? this.#lastHead : this.#latestHead();
+  }
+
+  async treeHeads(): Promise<StoredTreeHead[]> {
+    return this.#q.heads
+      .all()
+      .map((r) => ({ treeSize: r.tree_size, timestamp: r.timestamp, rootHash: r.root, jws: r.jws }));
+  }
+
+  async nodes(coords: NodeCoord[]): Promise<Buffer[]> {
+    return this.#lookup(coords);
+  }
+
+  async entry(seq: number): Promise<EntryRow | undefined> {
+    const r = this.#q.entry.get(seq);
+    return r && toEntry(r);
+  }
+
+  async scan(from: number, limit: number): Promise<EntryRow[]> {
+    return this.#q.scan.all(from, limit).map(toEntry);
+  }
+
+  async subjectEntries(subjects: string[]): Promise<EntryRow[]> {
+    if (subjects.length === 0) return [];
+    const rows = this.db
+      .prepare<string[], Row>(
+        `SELECT * FROM entries WHERE subject IN (${subjects.map(() => '?').join(',')}) AND kind = 'event' AND body IS NOT NULL ORDER BY seq`,
+      )
+      .all(...subjects);
+    return rows.map(toEntry);
+  }
+
+  async linkedSubjects(subject: string): Promise<string[]> {
+    const set = new Set([subject, ...this.#q.linked.all(subject).map((r) => r.subject)]);
+    return [...set];
+  }
+
+  async isLinked(subject: string, customerHash: Buffer): Promise<boolean> {
+    return this.#q.isLinked.get(subject, customerHash) !== undefined;
+  }
+
+  async insertToken(t: TokenRecord): Promise<void> {
+    this.#q.insertToken.run(t.id, t.hash, t.scopes.join(' '), t.label, t.createdAt, t.expiresAt, t.revokedAt);
+  }
+
+  async findToken(hash: Buffer): Promise<TokenRecord | undefined> {
+    const r = this.#q.findToken.get(hash);
+    return r && toToken(r);
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    return this.#q.listTokens.all().map(toToken);
+  }
+
+  async revokeToken(id: string, at: string): Promise<boolean> {
+    return this.#q.revokeToken.run(at, id).changes > 0;
+  }
+
+  async logAccess(a: AccessRecord): Promise<void> {
+    this.#q.logAccess.run(a.at, a.who, a.action, a.subjectHash, a.detail);
+  }
+
+  async accessLog(from: number, limit: number): Promise<AccessRecord[]> {
+    return this.#q.accessLog.all(from, limit).map((r) => ({
+      id: r.id,
+      at: r.at,
+      who: r.who,
+      action: r.action,
+      subjectHash: r.subject_hash,
+      detail: r.detail,
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    // Let queued items commit: they were accepted, and their senders wait for receipts.
+    while (this.#flushing || this.#queue.length) await new Promise((r) => setTimeout(r, 1));
+    this.#closed = true;
+    if (this.#headTimer) clearInterval(this.#headTimer);
+    this.db.close();
+  }
+}
+
+/** The answer for an id that is already in the log. */
+export function outcomeOfStored(
+  stored: { seq: number; digest: Buffer | null; receipt: string | null; erased_by: number | null },
+  item: EventItem,
+): Outcome {
+  if (!stored.digest || !item.digest.equals(stored.digest)) return { status: 'conflict' };
+  if (stored.erased_by !== null || !stored.receipt) return { status: 'erased' };
+  return { status: 'ok', seq: stored.seq, receipt: stored.receipt, duplicate: true };
+}
+
+export const countRanges = (ranges: ReadonlyArray<readonly [number, number]>): number =>
+  ranges.reduce((n, [a, b]) => n + b - a + 1, 0);

@@ -1,0 +1,85 @@
+// What the HTTP layer and the CLI need from storage. Two implementations: SQLite (one process,
+// group commit in the process) and PostgreSQL (many ingest processes, one sequencer at a time).
+import type { NodeCoord } from '../merkle.js';
+import type { EntryRow, Item } from '../sequence.js';
+
+/** The result of appending one item. */
+export type Outcome =
+  | { status: 'ok'; seq: number; receipt: string; duplicate: boolean }
+  | { status: 'tombstone'; seq: number; leaf: Buffer; erased: number }
+  | { status: 'conflict' }
+  | { status: 'erased' };
+
+/** A signed tree head as stored. */
+export interface StoredTreeHead {
+  treeSize: number;
+  rootHash: Buffer;
+  /** Milliseconds since the Unix epoch. */
+  timestamp: number;
+  jws: string;
+}
+
+/** An API token as stored: only the SHA-256 of the secret. */
+export interface TokenRecord {
+  id: string;
+  hash: Buffer;
+  scopes: string[];
+  label: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+/** One access-log record: who read which personal data, when. */
+export interface AccessRecord {
+  id?: number;
+  at: string;
+  /** `token:<id>`, `link:<keyed subject hash>`, `cli:<user>`. */
+  who: string;
+  /** `consent`, `history`, `export`, `erase`. */
+  action: string;
+  /** Keyed hash of the subject read, when the read concerned one subject. */
+  subjectHash: string | null;
+  detail: string | null;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Append through the group commit; resolves once the items are durable in the log. */
+  append(items: Item[]): Promise<Outcome[]>;
+  /** Size of the durable log. */
+  treeSize(): Promise<number>;
+  latestTreeHead(): Promise<StoredTreeHead | undefined>;
+  /** Every stored tree head, by tree size. */
+  treeHeads(): Promise<StoredTreeHead[]>;
+  /** Hashes of perfect subtrees; level 0 is a leaf. */
+  nodes(coords: NodeCoord[]): Promise<Buffer[]>;
+  entry(seq: number): Promise<EntryRow | undefined>;
+  /** Entries with seq >= from, in order. */
+  scan(from: number, limit: number): Promise<EntryRow[]>;
+  /** Unerased consent entries of these subjects, by seq. */
+  subjectEntries(subjects: string[]): Promise<EntryRow[]>;
+  /** The subject and every subject sharing a linked customer with it. */
+  linkedSubjects(subject: string): Promise<string[]>;
+  /** Whether a customer (keyed hash) is linked to the subject. */
+  isLinked(subject: string, customerHash: Buffer): Promise<boolean>;
+  insertToken(token: TokenRecord): Promise<void>;
+  findToken(hash: Buffer): Promise<TokenRecord | undefined>;
+  listTokens(): Promise<TokenRecord[]>;
+  revokeToken(id: string, at: string): Promise<boolean>;
+  logAccess(record: AccessRecord): Promise<void>;
+  accessLog(from: number, limit: number): Promise<AccessRecord[]>;
+  /** Sign and store a tree head now if the log grew (or `force`). */
+  refreshTreeHead(force?: boolean): Promise<StoredTreeHead | undefined>;
+  close(): Promise<void>;
+}
+
+/** Group-commit and timing knobs shared by both stores. */
+export interface CommitOptions {
+  /** Extra wait before a batch commits, to gather more requests; default 0 (next event-loop turn). */
+  commitDelayMs?: number;
+  /** Largest batch one transaction takes; default 2048 items. */
+  maxBatchItems?: number;
+  /** How often a new signed tree head is made while the log grows; default 1000. */
+  treeHeadIntervalMs?: number;
+}

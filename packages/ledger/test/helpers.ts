@@ -1,0 +1,116 @@
+// Shared test helpers: events, ledgers on SQLite or a fresh PostgreSQL database, HTTP calls.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ConsentEvent, createEventId, createSubjectId } from '@assent/core/protocol';
+import { createKeyStore, createLedger, type KeyStoreData, type Ledger, type LedgerOptions } from '@assent/ledger';
+import pg from 'pg';
+
+export const HASH_A = 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0';
+export const HASH_B = '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU';
+
+export function makeEvent(over: Partial<ConsentEvent> = {}): ConsentEvent {
+  return {
+    id: createEventId(),
+    subject: createSubjectId(),
+    at: new Date().toISOString(),
+    policy: { version: '2026-01', hash: HASH_A },
+    purposes: { analytics: { status: 'given', hash: HASH_A }, ads: { status: 'refused', hash: HASH_B } },
+    method: 'preferences:save',
+    locale: 'en-GB',
+    jurisdiction: 'GB',
+    gpc: false,
+    widget: '0.1.0',
+    ...over,
+  };
+}
+
+/** Admin connection for creating and dropping test databases. */
+export const PG_ADMIN = process.env.ASSENT_TEST_PG ?? 'postgresql://postgres@localhost/postgres?host=/var/run/postgresql';
+
+export function pgUrl(db: string): string {
+  const u = new URL(PG_ADMIN);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+/** A fresh PostgreSQL database; drop() removes it. Fails (never skips) when PostgreSQL is down. */
+export async function freshPgDatabase(): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const name = `assent_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: pgUrl(name),
+    name,
+    async drop() {
+      const a = new pg.Client({ connectionString: PG_ADMIN });
+      await a.connect();
+      try {
+        await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await a.end();
+      }
+    },
+  };
+}
+
+export type Backend = 'sqlite' | 'postgres';
+
+/** A backend fixture: makes ledgers on a temp SQLite file or a fresh PostgreSQL database. */
+export interface Fixture {
+  backend: Backend;
+  keys: KeyStoreData;
+  dir: string;
+  /** Storage options for createLedger on this backend. */
+  storage(): Pick<LedgerOptions, 'database' | 'postgres'>;
+  ledger(options?: LedgerOptions): Promise<Ledger>;
+  cleanup(): Promise<void>;
+}
+
+export async function fixture(backend: Backend): Promise<Fixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'assent-ledger-'));
+  const keys = createKeyStore();
+  const db = backend === 'postgres' ? await freshPgDatabase() : undefined;
+  const open: Ledger[] = [];
+  const storage = () => (db ? { postgres: db.url } : { database: join(dir, 'ledger.db') });
+  return {
+    backend,
+    keys,
+    dir,
+    storage,
+    async ledger(options = {}) {
+      const l = await createLedger({ keys, rateLimit: false, issuer: 'https://ledger.test', ...storage(), ...options });
+      open.push(l);
+      return l;
+    },
+    async cleanup() {
+      for (const l of open) await l.close();
+      await db?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${url}/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+}
+
+export async function get(url: string, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { headers });
+  const text = await res.text();
+  let body: any = text;
+  try {
+    body = JSON.parse(text);
+  } catch {}
+  return { status: res.status, headers: res.headers, body, text };
+}
