@@ -1,0 +1,138 @@
+// The script-tag loader in Chromium: what is downloaded when, the API, Consent Mode, gating and
+// withdrawal with immediate effect.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeConfig } from '../fixtures/config.js';
+import { consentCookie, type Harness, harness, open, sel } from './lib/browser.js';
+import { storePage } from './lib/page.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await harness();
+  const config = storeConfig();
+  // Purposes leave cookies that withdrawal must clear.
+  Object.assign(config.purposes[1]!, { cookies: ['_stats', '/^_stats_/'] });
+  h.server.route('/', storePage({ config }));
+  h.server.route('/by-url', storePage({ configUrl: '/assent.config.json' }));
+  h.server.route('/assent.config.json', { body: JSON.stringify(config), type: 'application/json' });
+  h.server.route('/gtag-first', storePage({ config, head: '<script nonce="bm9uY2UtZm9yLXRlc3Rz" src="/fake-gtag.js"></script>' }));
+  h.server.route('/fake-gtag.js', {
+    type: 'text/javascript',
+    body: "window.gtag('config', 'G-TEST'); window.gtag('event', 'page_view');",
+  });
+  h.server.route(
+    '/gated',
+    storePage({
+      config,
+      main: `<script type="text/plain" data-assent="analytics" data-src="/stats.js" nonce="bm9uY2UtZm9yLXRlc3Rz"></script>`,
+    }),
+  );
+  h.server.route('/stats.js', {
+    type: 'text/javascript',
+    body: "window.statsRuns = (window.statsRuns || 0) + 1; document.cookie = '_stats=1; path=/'; document.cookie = '_stats_id=2; path=/';",
+  });
+});
+afterAll(() => h?.close());
+
+const uiRequests = () => h.server.requests.filter((r) => r.includes('assent-ui.js')).length;
+
+describe('loader in Chromium', () => {
+  it('first visit: loads the UI and shows the banner; a returning visitor downloads the loader only', async () => {
+    const { page, context, watch } = await open(h, '/');
+    await page.locator(sel.banner).waitFor();
+    expect(uiRequests()).toBe(1);
+    await page.locator(sel.action('reject-all')).click();
+    await page.locator(sel.banner).waitFor({ state: 'detached' });
+    expect(await consentCookie(context)).toMatch(/^1\./);
+    const before = h.server.requests.length;
+    await page.reload();
+    await page.waitForFunction(() => (window as unknown as { assent?: { consent?: unknown } }).assent?.consent);
+    await page.waitForTimeout(300);
+    const after = h.server.requests.slice(before);
+    expect(after.some((r) => r.includes('assent.js'))).toBe(true);
+    expect(after.some((r) => r.includes('assent-ui.js'))).toBe(false);
+    expect(await page.locator('assent-widget').count()).toBe(0);
+    expect(await page.evaluate(() => window.assent.allows('analytics'))).toBe(false);
+    expect(watch.errors).toEqual([]);
+    await context.close();
+  });
+
+  it('reads the config from data-config', async () => {
+    const { page, context } = await open(h, '/by-url');
+    await page.locator(sel.banner).waitFor();
+    expect(h.server.requests).toContain('/assent.config.json');
+    expect(await page.locator(`${sel.banner} h2`).textContent()).toBe('Lotus Market');
+    await context.close();
+  });
+
+  it('issues the Consent Mode default before any Google tag call, and updates after decisions', async () => {
+    const { page, context } = await open(h, '/gtag-first');
+    const calls = async () =>
+      page.evaluate(() =>
+        (window as unknown as { dataLayer: unknown[] }).dataLayer
+          .filter((a) => typeof (a as { length?: number }).length === 'number')
+          .map((a) => JSON.parse(JSON.stringify([...(a as unknown[])]))),
+      );
+    const first = await calls();
+    expect(first[0]?.[0]).toBe('consent');
+    expect(first[0]?.[1]).toBe('default');
+    expect(first[0]?.[2].ad_storage).toBe('denied');
+    expect(first.findIndex((c) => c[0] === 'config')).toBeGreaterThan(0);
+    await page.locator(sel.action('accept-all')).click();
+    const last = (await calls()).at(-1);
+    expect(last?.[1]).toBe('update');
+    expect(last?.[2].analytics_storage).toBe('granted');
+    expect(last?.[2].ad_storage).toBe('denied');
+    await context.close();
+  });
+
+  it('runs gated scripts only after consent and clears their cookies on withdrawal, in two clicks', async () => {
+    const { page, context } = await open(h, '/gated');
+    await page.locator(sel.banner).waitFor();
+    expect(h.server.requests.filter((r) => r === '/stats.js')).toHaveLength(0);
+    expect(await page.evaluate(() => (window as unknown as { statsRuns?: number }).statsRuns)).toBeUndefined();
+    await page.locator(sel.action('accept-all')).click();
+    await page.waitForFunction(() => (window as unknown as { statsRuns?: number }).statsRuns === 1);
+    expect((await context.cookies()).map((c) => c.name).sort()).toEqual(['_stats', '_stats_id', 'assent']);
+    // Withdraw: one click opens the preference center, one more withdraws everything.
+    await page.locator(sel.settings).click();
+    await page.locator(sel.action('withdraw-all')).click();
+    await page.waitForFunction(() => !document.cookie.includes('_stats'));
+    expect((await context.cookies()).map((c) => c.name)).toEqual(['assent']);
+    expect(await page.evaluate(() => window.assent.get('analytics')?.status)).toBe('withdrawn');
+    const update = await page.evaluate(() => {
+      const dl = (window as unknown as { dataLayer: unknown[] }).dataLayer;
+      return [...(dl.filter((a) => typeof (a as { length?: number }).length === 'number').at(-1) as unknown[])];
+    });
+    expect(update[1]).toBe('update');
+    expect((update[2] as Record<string, string>).analytics_storage).toBe('denied');
+    // The gated script ran exactly once.
+    expect(await page.evaluate(() => (window as unknown as { statsRuns?: number }).statsRuns)).toBe(1);
+    await context.close();
+  });
+
+  it('opens the preference center from a [data-assent-open] link and exposes the API', async () => {
+    const { page, context } = await open(h, '/');
+    await page.locator(sel.banner).waitFor();
+    await page.locator('a[data-assent-open]').click();
+    await page.locator(sel.dialog).waitFor();
+    expect(page.url()).not.toContain('#privacy');
+    await page.keyboard.press('Escape');
+    await page.locator(sel.dialog).waitFor({ state: 'detached' });
+    const result = await page.evaluate(async () => {
+      const seen: string[] = [];
+      window.assent.on('change', (c) => seen.push(`${c.method}:${c.changed.join(',')}`));
+      await window.assent.set({ analytics: true });
+      return { seen, allows: window.assent.allows('analytics'), version: window.assent.version };
+    });
+    expect(result.seen).toEqual(['api:analytics']);
+    expect(result.allows).toBe(true);
+    expect(result.version).toMatch(/^\d+\.\d+\.\d+/);
+    await context.close();
+  });
+});
+
+declare global {
+  interface Window {
+    assent: import('@assent/widget').AssentApi;
+  }
+}
