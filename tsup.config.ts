@@ -21,6 +21,21 @@ export default defineConfig([
     outDir: 'packages/core/dist',
     platform: 'neutral',
     external: [/^@assent\//, 'idb-keyval'],
+    // Blocks build in parallel: never delete the bin the next block writes.
+    clean: ['!cli.js'],
+  },
+  // The `assent` bin: Node only, so a block of its own; it bundles what it needs from core's source
+  // (lint and validation) and must not clean the neutral block's output.
+  {
+    ...shared,
+    name: 'core:cli',
+    entry: { cli: 'packages/core/src/cli.ts' },
+    outDir: 'packages/core/dist',
+    platform: 'node',
+    dts: false,
+    clean: false,
+    splitting: false,
+    banner: { js: '#!/usr/bin/env node' },
   },
   // @assent/verifier: `node` uses node:crypto; `web` is the edge/Web Crypto entry.
   {

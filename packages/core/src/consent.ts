@@ -2,7 +2,7 @@ import type { AssentConfig, JurisdictionRule } from './config/types.js';
 import type { WarningHandler } from './cookie.js';
 import { policyHash, purposeHashes } from './hash.js';
 import type { ConsentHistory } from './history.js';
-import { DEFAULT_RULE, resolveRule } from './jurisdiction.js';
+import { type DEFAULT_RULE, resolveRule } from './jurisdiction.js';
 import { createEvent } from './protocol/event.js';
 import { createSubjectId } from './protocol/ids.js';
 import {
@@ -141,7 +141,8 @@ export function createConsent(config: AssentConfig, options: ConsentOptions = {}
     return (
       d && {
         ...d,
-        status: d.status === 'given' && (!current(id, d) || old(d, rule.consentMaxAgeDays)) ? 'expired' : d.status,
+        status:
+          d.status === 'given' && (!current(id, d) || old(d, rule.consentMaxAgeDays)) ? 'expired' : d.status,
         hash: current(id, d) ? hashes[id]! : d.hash,
       }
     );
@@ -172,16 +173,20 @@ export function createConsent(config: AssentConfig, options: ConsentOptions = {}
   const record = (updates: [string, ConsentStatus][], method: ConsentMethod) => {
     if (!CONSENT_METHODS.includes(method)) bad(`no such method: ${method}`);
     if (!updates.length) return undefined;
-    const before = decisions();
     const t = now();
-    for (const [id, status] of updates) saved[id] = { status, at: t - (t % 1000), method, hash: hashes[id]! };
+    const changed: string[] = [];
+    for (const [id, status] of updates) {
+      const b = get(id);
+      if (b?.status !== status || b.hash !== hashes[id]) changed.push(id);
+      saved[id] = { status, at: t - (t % 1000), method, hash: hashes[id]! };
+    }
     safe(() => storage?.save({ subject, decisions: { ...saved } }));
     const after = decisions();
     const purposes: Record<string, PurposeSnapshot> = {};
     for (const id in after) purposes[id] = { status: after[id]!.status, hash: hashes[id]! };
     const change: ConsentChange = {
       decisions: after,
-      changed: ids.filter((id) => `${before[id]?.status}${before[id]?.hash}` !== `${after[id]?.status}${after[id]?.hash}`),
+      changed,
       method,
       event: createEvent({
         subject,
@@ -197,7 +202,8 @@ export function createConsent(config: AssentConfig, options: ConsentOptions = {}
     };
     safe(() => history?.append(change));
     for (const l of listeners) safe(() => l(change));
-    if (typeof window !== 'undefined') safe(() => dispatchEvent(new CustomEvent('assent:change', { detail: change })));
+    if (typeof window !== 'undefined')
+      safe(() => dispatchEvent(new CustomEvent('assent:change', { detail: change })));
     return change;
   };
 
@@ -206,7 +212,8 @@ export function createConsent(config: AssentConfig, options: ConsentOptions = {}
   const locale = options.locale ?? config.defaultLocale ?? config.locales[0]!;
   const gpc =
     options.gpc ??
-    (typeof navigator !== 'undefined' && (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true);
+    (typeof navigator !== 'undefined' &&
+      (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true);
 
   return {
     subject,
@@ -228,7 +235,11 @@ export function createConsent(config: AssentConfig, options: ConsentOptions = {}
         .filter((r) => r.purposes.length);
       return { prompt: reasons.length > 0, reasons };
     },
-    acceptAll: (method = 'banner:accept-all') => record(banner.map((id) => [id, 'given']), method),
+    acceptAll: (method = 'banner:accept-all') =>
+      record(
+        banner.map((id) => [id, 'given']),
+        method,
+      ),
     rejectAll: (method = 'banner:reject-all') =>
       record(
         ids.filter((id) => !sep.includes(id) || saved[id]).map((id) => [id, no(id)]),

@@ -1,4 +1,9 @@
-import { CONSENT_METHODS, CONSENT_STATUSES, type ConsentMethod, type ConsentStatus } from './protocol/types.js';
+import {
+  CONSENT_METHODS,
+  CONSENT_STATUSES,
+  type ConsentMethod,
+  type ConsentStatus,
+} from './protocol/types.js';
 import type { ConsentStorage, Decision, StoredConsent } from './storage.js';
 
 // Cookie value: `1.<subject>` then `|<id>:<s><m><hash8><t>` per purpose, where s is the first

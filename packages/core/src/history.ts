@@ -67,7 +67,8 @@ export function createIdbHistory(options: IdbHistoryOptions = {}): ConsentHistor
   let store: ReturnType<typeof createStore> | undefined;
   let failed = typeof indexedDB === 'undefined';
   const fallBack = (e: unknown) => {
-    if (!failed) (options.onWarning ?? console.warn)(`assent: IndexedDB unavailable, history kept in memory: ${e}`);
+    if (!failed)
+      (options.onWarning ?? console.warn)(`assent: IndexedDB unavailable, history kept in memory: ${e}`);
     failed = true;
   };
   const open = () => {
@@ -92,7 +93,11 @@ export function createIdbHistory(options: IdbHistoryOptions = {}): ConsentHistor
       try {
         await set(record.event.id, record, s);
         const all = await read(s);
-        if (all.length > max) await delMany(all.slice(0, all.length - max).map((r) => r.event.id), s);
+        if (all.length > max)
+          await delMany(
+            all.slice(0, all.length - max).map((r) => r.event.id),
+            s,
+          );
       } catch (e) {
         fallBack(e);
       }

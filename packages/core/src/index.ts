@@ -21,6 +21,22 @@ export {
   type UiTexts,
 } from './config/types.js';
 export { gradeOf } from './lib/grade.js';
+export {
+  type Classification,
+  CATEGORY_KINDS,
+  classifyCategory,
+  TAXONOMY,
+  type TaxonomyEntry,
+} from './taxonomy.js';
+export { MAX_PURPOSES, validateConfig } from './config/validate.js';
+export {
+  isMarketing,
+  LINT_RULES,
+  type LintFinding,
+  type LintRule,
+  lintConfig,
+  REQUIRED_UI_TEXTS,
+} from './lint/index.js';
 export { isSeparate } from './separate.js';
 export { definitionHash, policyHash, purposeHashes } from './hash.js';
 export { DEFAULT_RULE, resolveRule } from './jurisdiction.js';

@@ -1,7 +1,9 @@
 import type { AssentConfig, JurisdictionRule } from './config/types.js';
 
 /** The rule used where a config names none: opt-in, consent kept a year, refusals re-asked after 180 days. */
-export const DEFAULT_RULE: Readonly<Required<Pick<JurisdictionRule, 'model' | 'consentMaxAgeDays' | 'refusalReaskDays'>>> = {
+export const DEFAULT_RULE: Readonly<
+  Required<Pick<JurisdictionRule, 'model' | 'consentMaxAgeDays' | 'refusalReaskDays'>>
+> = {
   model: 'opt-in',
   consentMaxAgeDays: 365,
   refusalReaskDays: 180,
@@ -16,7 +18,10 @@ export const DEFAULT_RULE: Readonly<Required<Pick<JurisdictionRule, 'model' | 'c
  * resolveRule(config, 'US-CA').model // 'opt-out'
  * ```
  */
-export function resolveRule(config: AssentConfig, jurisdiction: string): JurisdictionRule & typeof DEFAULT_RULE {
+export function resolveRule(
+  config: AssentConfig,
+  jurisdiction: string,
+): JurisdictionRule & typeof DEFAULT_RULE {
   const rules = config.jurisdictions ?? {};
   return { ...DEFAULT_RULE, ...(rules[jurisdiction] ?? rules[jurisdiction.slice(0, 2)] ?? rules.default) };
 }

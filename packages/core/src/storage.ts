@@ -37,7 +37,9 @@ export interface ConsentStorage {
  * createConsent(config, { storage }).allows('analytics') // true
  * ```
  */
-export function memoryStorage(initial?: StoredConsent): ConsentStorage & { state: StoredConsent | undefined } {
+export function memoryStorage(
+  initial?: StoredConsent,
+): ConsentStorage & { state: StoredConsent | undefined } {
   const s = {
     state: initial,
     load: () => s.state && structuredClone(s.state),

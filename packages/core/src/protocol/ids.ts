@@ -23,6 +23,7 @@ export function createEventId(): string {
   b[6] = (b[6]! & 0x0f) | 0x40;
   b[8] = (b[8]! & 0x3f) | 0x80;
   let h = '';
-  for (let i = 0; i < 16; i++) h += (i > 3 && i < 11 && !(i & 1) ? '-' : '') + (b[i]! + 256).toString(16).slice(1);
+  for (let i = 0; i < 16; i++)
+    h += (i > 3 && i < 11 && !(i & 1) ? '-' : '') + (b[i]! + 256).toString(16).slice(1);
   return h;
 }
