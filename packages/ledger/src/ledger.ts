@@ -249,7 +249,8 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
       const items: EventItem[] = events.map((e) => {
         if (e.link !== undefined) throw new TypeError('append() takes events without link tokens; post them over HTTP');
         const event: Omit<ConsentEvent, 'link'> = e;
-        return { kind: 'event', id: e.id, subject: e.subject, event, digest: sha256(canonicalize(event)), receivedAt };
+        const canonical = canonicalize(event);
+        return { kind: 'event', id: e.id, subject: e.subject, event, canonical, digest: sha256(canonical), receivedAt };
       });
       const outcomes = await store.append(items);
       return outcomes.map((o, i) => {

@@ -13,7 +13,9 @@ export interface EventItem {
   id: string;
   subject: string;
   event: Omit<ConsentEvent, 'link'>;
-  /** SHA-256 of the event's RFC 8785 form without `link`: the idempotency digest. */
+  /** RFC 8785 text of the event without `link`. */
+  canonical: string;
+  /** SHA-256 of `canonical`: the idempotency digest. */
   digest: Buffer;
   /** Keyed hash of the linked customer id, when the event carried a valid link token. */
   customerHash?: Buffer | undefined;
@@ -83,14 +85,9 @@ export interface SequenceContext {
   receiptTtlSeconds: number;
 }
 
-/** Where a tombstone finds the seqs it erases among already-stored entries. */
-export interface ErasureSource {
-  subjectSeqs(subject: string): number[] | Promise<number[]>;
-  receivedBefore(before: string): number[] | Promise<number[]>;
-}
+/** Seqs each tombstone item erases among already-stored entries, fetched before sequencing. */
+export type Erasable = ReadonlyMap<string, readonly number[]>;
 
-/** Digest for idempotency: same id and same digest is a retry, else a conflict. */
-export const eventDigest = (event: Omit<ConsentEvent, 'link'>): string => canonicalize(event);
 
 /** Keyed hash of a subject id, as tombstones and the access log carry it. */
 export const subjectHash = (secret: Buffer, subject: string): string => b64u(keyed(secret, `subject:${subject}`));
@@ -136,25 +133,30 @@ export function receiptClaims(
   };
 }
 
+/** A sequenced step whose receipts are not signed yet. */
+export interface Sequenced extends Integration {
+  claims: ReceiptClaims[];
+  /** Rows the claims belong to, in the same order. */
+  claimRows: EntryRow[];
+}
+
 /**
- * Append items to the range (mutating it), build their rows, nodes, links and erasures, and sign
- * the receipts. Items must already be deduplicated against storage.
+ * Append items to the range (mutating it) and build their rows, nodes, links and erasures.
+ * Synchronous, so no other batch can interleave its seqs; items must already be deduplicated.
+ * `erasable` holds, per tombstone item id, the stored seqs it erases.
  */
-export async function integrate(
-  ctx: SequenceContext,
+export function sequence(
+  ctx: Pick<SequenceContext, 'secret' | 'issuer' | 'receiptTtlSeconds'>,
   range: CompactRange,
   items: readonly Item[],
-  source: ErasureSource,
-): Promise<Integration> {
-  const out: Integration = { rows: [], nodes: [], links: [], erasures: [], receipts: new Map() };
-  const claims: ReceiptClaims[] = [];
-  const claimRows: EntryRow[] = [];
+  erasable: Erasable,
+): Sequenced {
+  const out: Sequenced = { rows: [], nodes: [], links: [], erasures: [], receipts: new Map(), claims: [], claimRows: [] };
   for (const item of items) {
     const seq = range.size;
-    let body: string;
     let row: EntryRow;
     if (item.kind === 'event') {
-      body = canonicalize({ ...item.event, seq, receivedAt: item.receivedAt });
+      const body = entryBody(item, seq);
       const leaf = leafOf(body);
       row = {
         seq,
@@ -168,13 +170,10 @@ export async function integrate(
         receipt: null,
         erasedBy: null,
       };
-      claims.push(receiptClaims(ctx, item.event, seq, item.receivedAt, leaf));
-      claimRows.push(row);
+      out.claims.push(receiptClaims(ctx, item.event, seq, item.receivedAt, leaf));
+      out.claimRows.push(row);
       if (item.customerHash) out.links.push({ subject: item.subject, customerHash: item.customerHash, seq });
     } else {
-      const stored = await (item.kind === 'erasure'
-        ? source.subjectSeqs(item.subject)
-        : source.receivedBefore(item.before));
       const here = out.rows
         .filter(
           (r) =>
@@ -183,7 +182,7 @@ export async function integrate(
             (item.kind === 'erasure' ? r.subject === item.subject : r.receivedAt < item.before),
         )
         .map((r) => r.seq);
-      const ranges = toRanges([...stored, ...here]);
+      const ranges = toRanges([...(erasable.get(item.id) ?? []), ...here]);
       const tomb: Tombstone = {
         kind: item.kind,
         id: item.id,
@@ -192,7 +191,7 @@ export async function integrate(
         ...(item.kind === 'erasure' ? { subject: subjectHash(ctx.secret, item.subject) } : { before: item.before }),
         erased: ranges,
       };
-      body = canonicalize(tomb);
+      const body = canonicalize(tomb);
       row = {
         seq,
         id: item.id,
@@ -207,7 +206,7 @@ export async function integrate(
       };
       // Bodies erased in this same step never reach storage.
       for (const r of out.rows) {
-        if (ranges.some(([a, b]) => r.seq >= a && r.seq <= b)) {
+        if (r.erasedBy === null && ranges.some(([a, b]) => r.seq >= a && r.seq <= b)) {
           r.body = null;
           r.subject = null;
           r.erasedBy = seq;
@@ -219,12 +218,30 @@ export async function integrate(
     out.nodes.push(...range.append(row.leaf));
     out.rows.push(row);
   }
-  if (claims.length) {
-    const jws = await ctx.signer.signMany(ctx.signer.header(RECEIPT_TYP), claims);
-    claimRows.forEach((r, i) => {
-      out.receipts.set(r.id, jws[i]!);
+  return out;
+}
+
+/** Sign the receipts of a sequenced step (on the signer's worker threads when it has them). */
+export async function signReceipts(signer: Signer, s: Sequenced): Promise<Integration> {
+  if (s.claims.length) {
+    const jws = await signer.signMany(signer.header(RECEIPT_TYP), s.claims);
+    s.claimRows.forEach((r, i) => {
+      s.receipts.set(r.id, jws[i]!);
       if (r.erasedBy === null) r.receipt = jws[i]!;
     });
   }
-  return out;
+  return s;
+}
+
+/**
+ * The entry's RFC 8785 text: the event's canonical text with `receivedAt` and `seq` spliced in.
+ * JCS sorts members by code unit, and both new names sort between `purposes` and `subject`, the
+ * only top-level member whose value is a string starting right after `"subject":` (a purpose
+ * named `subject` has an object value). The test suite checks this against canonicalize().
+ */
+export function entryBody(item: Pick<EventItem, 'canonical' | 'receivedAt'>, seq: number): string {
+  const c = item.canonical;
+  const at = c.lastIndexOf(',"subject":"');
+  if (at < 0) throw new TypeError('not the canonical text of a consent event');
+  return `${c.slice(0, at)},"receivedAt":"${item.receivedAt}","seq":${seq}${c.slice(at)}`;
 }

@@ -315,12 +315,14 @@ async function postEvents(ctx: HandlerContext, req: IncomingMessage, res: Server
       const { link: _link, ...rest } = e;
       event = rest;
     }
+    const canonical = canonicalize(event);
     items[i] = {
       kind: 'event',
       id: e.id,
       subject: e.subject,
       event,
-      digest: sha256(canonicalize(event)),
+      canonical,
+      digest: sha256(canonical),
       customerHash: customer,
       receivedAt,
     };

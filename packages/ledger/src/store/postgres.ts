@@ -8,7 +8,7 @@
 // interval. This is the pattern of Certificate Transparency logs (Trillian's sequencer).
 import pg from 'pg';
 import { CompactRange, type NodeCoord, cover } from '../merkle.js';
-import { type EntryRow, type EventItem, type Item, integrate, type SequenceContext } from '../sequence.js';
+import { type EntryRow, type EventItem, type Item, type SequenceContext, sequence, signReceipts } from '../sequence.js';
 import { signTreeHead, treeHeadDue } from '../tree-head.js';
 import { LogConflict, StorageUnavailable } from '../errors.js';
 import { countRanges, outcomeOfStored } from './sqlite.js';
@@ -118,6 +118,7 @@ function itemOf(r: PendingRow): Item {
       id: r.id,
       subject: r.subject!,
       event: JSON.parse(r.event!),
+      canonical: r.event!,
       digest: r.digest!,
       customerHash: r.customer_hash ?? undefined,
       receivedAt: r.received_at,
@@ -305,7 +306,7 @@ export class PostgresStore implements Store {
       cols[1]!.push(it.kind);
       cols[2]!.push(it.kind === 'retention' ? null : it.subject);
       cols[3]!.push(it.receivedAt);
-      cols[4]!.push(it.kind === 'event' ? JSON.stringify(it.event) : null);
+      cols[4]!.push(it.kind === 'event' ? it.canonical : null);
       cols[5]!.push(it.kind === 'event' ? it.digest : null);
       cols[6]!.push(it.kind === 'event' ? (it.customerHash ?? null) : null);
       cols[7]!.push(it.kind === 'retention' ? it.before : null);
@@ -453,22 +454,23 @@ export class PostgresStore implements Store {
     const range = this.#range!;
     const start = range.size;
     const work = range.clone();
-    const result = await integrate(this.#ctx!, work, items, {
-      subjectSeqs: async (subject) =>
-        (
-          await c.query<{ seq: number }>(
-            `SELECT seq FROM ${s}.entries WHERE subject = $1 AND kind = 'event' AND erased_by IS NULL`,
-            [subject],
-          )
-        ).rows.map((r) => r.seq),
-      receivedBefore: async (before) =>
-        (
-          await c.query<{ seq: number }>(
-            `SELECT seq FROM ${s}.entries WHERE kind = 'event' AND erased_by IS NULL AND received_at < $1 ORDER BY seq`,
-            [before],
-          )
-        ).rows.map((r) => r.seq),
-    });
+    const erasable = new Map<string, number[]>();
+    for (const it of items) {
+      if (it.kind === 'erasure') {
+        const r = await c.query<{ seq: number }>(
+          `SELECT seq FROM ${s}.entries WHERE subject = $1 AND kind = 'event' AND erased_by IS NULL`,
+          [it.subject],
+        );
+        erasable.set(it.id, r.rows.map((x) => x.seq));
+      } else if (it.kind === 'retention') {
+        const r = await c.query<{ seq: number }>(
+          `SELECT seq FROM ${s}.entries WHERE kind = 'event' AND erased_by IS NULL AND received_at < $1 ORDER BY seq`,
+          [it.before],
+        );
+        erasable.set(it.id, r.rows.map((x) => x.seq));
+      }
+    }
+    const result = await signReceipts(this.#ctx!.signer, sequence(this.#ctx!, work, items, erasable));
     const rows = result.rows;
     await c.query('BEGIN');
     try {

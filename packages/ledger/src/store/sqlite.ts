@@ -10,8 +10,9 @@ import {
   type EventItem,
   type Integration,
   type Item,
-  integrate,
   type SequenceContext,
+  sequence,
+  signReceipts,
 } from '../sequence.js';
 import { signTreeHead, treeHeadDue } from '../tree-head.js';
 import { LogConflict, StorageUnavailable } from '../errors.js';
@@ -100,6 +101,13 @@ const toToken = (r: TokenRow): TokenRecord => ({
   revokedAt: r.revoked_at,
 });
 
+const MAX_INFLIGHT_BATCHES = 4;
+
+interface PendingId {
+  digest: Buffer;
+  outcome: Promise<Outcome>;
+}
+
 interface Waiting {
   item: Item;
   resolve: (o: Outcome) => void;
@@ -127,7 +135,12 @@ export class SqliteStore implements Store {
   #committed: { size: number; root: Buffer };
   #queue: Waiting[] = [];
   #scheduled = false;
-  #flushing = false;
+  #sequencing = false;
+  #inflight = 0;
+  #epoch = 0;
+  #commits: Promise<void> = Promise.resolve();
+  /** Event ids sequenced but not yet committed: a retry arriving meanwhile waits for the outcome. */
+  #pendingIds = new Map<string, PendingId>();
   #closed = false;
   #lastHead: StoredTreeHead | undefined;
   #headTimer: NodeJS.Timeout | undefined;
@@ -243,8 +256,13 @@ export class SqliteStore implements Store {
     return Promise.all(all);
   }
 
+  // Pipeline: a batch is sequenced (seqs, leaves, nodes: synchronous, one batch at a time), then
+  // its receipts are signed (worker threads), then it commits (in seq order, one transaction).
+  // While one batch signs or commits, the next is already being gathered and sequenced, so the
+  // signing threads and the main thread work at the same time.
   #schedule(): void {
-    if (this.#scheduled || this.#flushing || this.#queue.length === 0) return;
+    if (this.#scheduled || this.#sequencing || this.#queue.length === 0) return;
+    if (this.#inflight >= MAX_INFLIGHT_BATCHES) return;
     this.#scheduled = true;
     const run = () => {
       this.#scheduled = false;
@@ -255,38 +273,44 @@ export class SqliteStore implements Store {
   }
 
   async #flush(): Promise<void> {
-    this.#flushing = true;
+    this.#sequencing = true;
     const batch = this.#queue.splice(0, this.#maxBatch);
+    this.#inflight++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.#sequencing = false;
+      this.#schedule();
+    };
     try {
-      await this.#commitBatch(batch);
+      // A tombstone must see every earlier entry in the database before it lists what it erases.
+      if (batch.some((w) => w.item.kind !== 'event')) await this.#commits;
+      await this.#process(batch, release);
     } catch (e) {
       const err =
         e instanceof StorageUnavailable ? e : new StorageUnavailable('the database did not commit', { cause: e });
       for (const w of batch) w.reject(err);
-      // Whatever this process believed about the log may be stale now; start again from disk.
-      try {
-        this.#range = this.#loadRange();
-      } catch {}
     } finally {
-      this.#flushing = false;
-      this.#schedule();
+      this.#inflight--;
+      release();
     }
   }
 
-  async #commitBatch(batch: Waiting[]): Promise<void> {
+  async #process(batch: Waiting[], release: () => void): Promise<void> {
     const ctx = this.#ctx!;
     const fresh: Waiting[] = [];
     const first = new Map<string, EventItem>();
-    const repeats: Array<{ w: Waiting; of: EventItem }> = [];
+    const repeats: Array<{ w: Waiting; id: string; prior?: PendingId | undefined }> = [];
     for (const w of batch) {
       const item = w.item;
       if (item.kind !== 'event') {
         fresh.push(w);
         continue;
       }
-      const same = first.get(item.id);
-      if (same) {
-        repeats.push({ w, of: same });
+      const prior = this.#pendingIds.get(item.id);
+      if (prior || first.has(item.id)) {
+        repeats.push({ w, id: item.id, prior });
         continue;
       }
       const stored = this.#q.byId.get(item.id);
@@ -297,39 +321,97 @@ export class SqliteStore implements Store {
       first.set(item.id, item);
       fresh.push(w);
     }
-    if (fresh.length === 0) return;
+    if (fresh.length === 0) {
+      release();
+      await this.#settleRepeats(repeats.map((r) => ({ w: r.w, entry: r.prior! })));
+      return;
+    }
+    const erasable = new Map<string, number[]>();
+    for (const w of fresh) {
+      const it = w.item;
+      if (it.kind === 'erasure') erasable.set(it.id, this.#q.subjectSeqs.all(it.subject).map((r) => r.seq));
+      if (it.kind === 'retention') erasable.set(it.id, this.#q.before.all(it.before).map((r) => r.seq));
+    }
+    const epoch = this.#epoch;
     const start = this.#range.size;
     const work = this.#range.clone();
-    const result = await integrate(
-      ctx,
-      work,
-      fresh.map((w) => w.item),
-      {
-        subjectSeqs: (s) => this.#q.subjectSeqs.all(s).map((r) => r.seq),
-        receivedBefore: (b) => this.#q.before.all(b).map((r) => r.seq),
-      },
-    );
-    this.#write(start, work.size, result, fresh);
+    const seqd = sequence(ctx, work, fresh.map((w) => w.item), erasable);
     this.#range = work;
-    this.#committed = { size: work.size, root: work.root() };
-    const bySeq = new Map(result.rows.map((r) => [r.id, r]));
-    for (const w of fresh) {
-      const row = bySeq.get(w.item.id)!;
-      if (w.item.kind === 'event') {
-        w.resolve({ status: 'ok', seq: row.seq, receipt: result.receipts.get(row.id)!, duplicate: false });
-      } else {
-        const ranges = result.erasures.find((e) => e.by === row.seq)?.ranges ?? [];
-        w.resolve({ status: 'tombstone', seq: row.seq, leaf: row.leaf, erased: countRanges(ranges) });
-      }
+    const end = work.size;
+    const root = work.root();
+    let settle!: (o: Map<string, Outcome>) => void;
+    let fail!: (e: unknown) => void;
+    const outcomes = new Promise<Map<string, Outcome>>((resolve, reject) => {
+      settle = resolve;
+      fail = reject;
+    });
+    for (const [id, item] of first) {
+      const outcome = outcomes.then((m) => m.get(id)!);
+      outcome.catch(() => {});
+      this.#pendingIds.set(id, { digest: item.digest, outcome });
     }
-    for (const { w, of } of repeats) {
-      const row = bySeq.get(of.id)!;
+    const sameBatch = repeats.map((r) => ({ w: r.w, entry: r.prior ?? this.#pendingIds.get(r.id)! }));
+    release();
+    const signed = signReceipts(ctx.signer, seqd);
+    const commit = this.#commits.then(async () => {
+      const result = await signed;
+      if (epoch !== this.#epoch) throw new StorageUnavailable('an earlier batch failed to commit');
+      this.#write(start, end, result, fresh);
+      this.#committed = { size: end, root };
+      return result;
+    });
+    this.#commits = commit.then(
+      () => {},
+      () => {},
+    );
+    let result: Integration;
+    try {
+      result = await commit;
+    } catch (e) {
+      if (epoch === this.#epoch) {
+        // Later batches were sequenced on top of this one; they fail too, and the range restarts
+        // from what the database holds.
+        this.#epoch++;
+        try {
+          this.#range = this.#loadRange();
+        } catch {}
+      }
+      fail(e);
+      for (const id of first.keys()) this.#pendingIds.delete(id);
+      await this.#settleRepeats(sameBatch);
+      throw e;
+    }
+    const byId = new Map<string, Outcome>();
+    const rowOf = new Map(result.rows.map((r) => [r.id, r]));
+    for (const w of fresh) {
+      const row = rowOf.get(w.item.id)!;
+      let o: Outcome;
+      if (w.item.kind === 'event') o = { status: 'ok', seq: row.seq, receipt: result.receipts.get(row.id)!, duplicate: false };
+      else {
+        const ranges = result.erasures.find((e) => e.by === row.seq)?.ranges ?? [];
+        o = { status: 'tombstone', seq: row.seq, leaf: row.leaf, erased: countRanges(ranges) };
+      }
+      byId.set(w.item.id, o);
+      w.resolve(o);
+    }
+    settle(byId);
+    for (const id of first.keys()) this.#pendingIds.delete(id);
+    await this.#settleRepeats(sameBatch);
+  }
+
+  /** A retry of an id that is being committed gets that commit's outcome (or a conflict). */
+  async #settleRepeats(repeats: Array<{ w: Waiting; entry: PendingId }>): Promise<void> {
+    for (const { w, entry } of repeats) {
+      let o: Outcome;
+      try {
+        o = await entry.outcome;
+      } catch (e) {
+        w.reject(e);
+        continue;
+      }
       const item = w.item as EventItem;
-      w.resolve(
-        item.digest.equals(of.digest)
-          ? { status: 'ok', seq: row.seq, receipt: result.receipts.get(row.id)!, duplicate: true }
-          : { status: 'conflict' },
-      );
+      if (o.status === 'ok') w.resolve(item.digest.equals(entry.digest) ? { ...o, duplicate: true } : { status: 'conflict' });
+      else w.resolve(o);
     }
   }
 
@@ -439,7 +521,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     // Let queued items commit: they were accepted, and their senders wait for receipts.
-    while (this.#flushing || this.#queue.length) await new Promise((r) => setTimeout(r, 1));
+    while (this.#inflight || this.#queue.length) await new Promise((r) => setTimeout(r, 1));
     this.#closed = true;
     if (this.#headTimer) clearInterval(this.#headTimer);
     this.db.close();

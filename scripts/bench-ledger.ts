@@ -1,0 +1,288 @@
+// `pnpm bench:ledger`: ledger throughput and latency on loopback, one run, side by side.
+//
+// Rows: a bare node:http server that only parses the JSON body and answers (the ceiling), the
+// ledger on SQLite (WAL, synchronous=FULL, group commit) and on PostgreSQL, each with one event per
+// request and with batches of 100. Every server and the load generator run in their own process
+// (this script re-invokes itself with --role), so the generator never steals the server's event
+// loop. The generator is a keep-alive HTTP/1.1 client on raw sockets, closed loop: each connection
+// sends its next request when the previous answer arrived; every event is new (fresh id, subject).
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback?: string): string => {
+  const i = args.indexOf(`--${name}`);
+  if (i >= 0 && args[i + 1] !== undefined) return args[i + 1]!;
+  if (fallback === undefined) throw new Error(`--${name} is required`);
+  return fallback;
+};
+
+const PG_ADMIN = process.env.ASSENT_TEST_PG ?? 'postgresql://postgres@localhost/postgres?host=/var/run/postgresql';
+const HASH = 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0';
+
+function eventJson(): string {
+  const subject = randomBytes(16).toString('base64url');
+  return (
+    `{"id":"${randomUUID()}","subject":"${subject}","at":"${new Date().toISOString()}",` +
+    `"policy":{"version":"2026-01","hash":"${HASH}"},"purposes":{"analytics":{"status":"given","hash":"${HASH}"},` +
+    `"ads":{"status":"refused","hash":"${HASH}"},"personalisation":{"status":"given","hash":"${HASH}"}},` +
+    `"method":"preferences:save","locale":"en-GB","jurisdiction":"GB","gpc":false,"widget":"0.1.0"}`
+  );
+}
+
+// ---------------------------------------------------------------- server role
+
+async function serve(): Promise<void> {
+  const mode = arg('mode');
+  let close: () => Promise<void> = async () => {};
+  let url: string;
+  if (mode === 'bare') {
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const events = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Array<{ id: string }>;
+        const body = JSON.stringify({ receipts: events.map((e) => e.id) });
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  } else {
+    const { createLedger, createKeyStore } = await import('../packages/ledger/src/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'assent-bench-'));
+    let storage: { database?: string; postgres?: string } = { database: join(dir, 'bench.db') };
+    let dropDb = async () => {};
+    if (mode === 'postgres') {
+      const pg = (await import('pg')).default;
+      const name = `assent_bench_${process.pid}`;
+      const admin = new pg.Client({ connectionString: PG_ADMIN });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${name}`);
+      await admin.end();
+      const u = new URL(PG_ADMIN);
+      u.pathname = `/${name}`;
+      storage = { postgres: u.toString() };
+      dropDb = async () => {
+        const a = new pg.Client({ connectionString: PG_ADMIN });
+        await a.connect();
+        await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await a.end();
+      };
+    }
+    const threads = Number(arg('threads', '-1'));
+    const ledger = await createLedger({
+      ...storage,
+      keys: createKeyStore(),
+      rateLimit: false,
+      issuer: 'https://ledger.bench',
+      ...(threads >= 0 ? { signingThreads: threads } : {}),
+    });
+    url = await ledger.listen(0, '127.0.0.1');
+    close = async () => {
+      await ledger.close();
+      await dropDb();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  }
+  process.stdout.write(`ready ${url}\n`);
+  process.stdin.resume();
+  process.stdin.on('end', async () => {
+    await close();
+    process.exit(0);
+  });
+}
+
+// ---------------------------------------------------------------- load role
+
+interface LoadResult {
+  requests: number;
+  events: number;
+  errors: number;
+  seconds: number;
+  latenciesMs: number[];
+}
+
+async function load(): Promise<void> {
+  const url = new URL(arg('url'));
+  const batch = Number(arg('batch'));
+  const connections = Number(arg('connections'));
+  const warmupMs = Number(arg('warmup-ms', '1000'));
+  const durationMs = Number(arg('duration-ms', '5000'));
+  const head = (len: number) =>
+    `POST /v1/events HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${len}\r\n\r\n`;
+  const makeRequest = (): Buffer => {
+    const parts: string[] = [];
+    for (let i = 0; i < batch; i++) parts.push(eventJson());
+    const body = `[${parts.join(',')}]`;
+    return Buffer.from(head(Buffer.byteLength(body)) + body);
+  };
+  // Requests are built ahead of time, in chunks, so the generator spends its time sending.
+  const pool: Buffer[] = [];
+  const refill = () => {
+    while (pool.length < connections * 4) pool.push(makeRequest());
+  };
+  refill();
+  const res: LoadResult = { requests: 0, events: 0, errors: 0, seconds: 0, latenciesMs: [] };
+  let measuring = false;
+  let stopped = false;
+  setTimeout(() => {
+    measuring = true;
+  }, warmupMs);
+  const done = new Promise<void>((resolve) =>
+    setTimeout(() => {
+      stopped = true;
+      resolve();
+    }, warmupMs + durationMs),
+  );
+  const refiller = setInterval(refill, 1);
+  for (let c = 0; c < connections; c++) {
+    const sock = connect({ host: url.hostname, port: Number(url.port), noDelay: true });
+    let buf = Buffer.alloc(0);
+    let sentAt = 0;
+    const send = () => {
+      if (stopped) return sock.end();
+      const req = pool.pop() ?? makeRequest();
+      sentAt = performance.now();
+      sock.write(req);
+    };
+    sock.on('connect', send);
+    sock.on('error', () => {});
+    sock.on('data', (d: Buffer) => {
+      buf = buf.length ? Buffer.concat([buf, d]) : d;
+      for (;;) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const headText = buf.subarray(0, end).toString('latin1');
+        const m = /content-length: *(\d+)/i.exec(headText);
+        const len = m ? Number(m[1]) : 0;
+        if (buf.length < end + 4 + len) return;
+        const status = Number(headText.slice(9, 12));
+        buf = buf.subarray(end + 4 + len);
+        if (measuring && !stopped) {
+          res.requests++;
+          if (status === 200) res.events += batch;
+          else res.errors++;
+          res.latenciesMs.push(performance.now() - sentAt);
+        }
+        send();
+      }
+    });
+  }
+  await done;
+  clearInterval(refiller);
+  res.seconds = durationMs / 1000;
+  const lat = res.latenciesMs.sort((a, b) => a - b);
+  const summary = { ...res, latenciesMs: undefined, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+  setTimeout(() => process.exit(0), 200);
+}
+
+// ---------------------------------------------------------------- orchestrator
+
+const self = fileURLToPath(import.meta.url);
+const child = (role: string, extra: string[]) =>
+  spawn(process.execPath, ['--import', 'tsx', self, '--role', role, ...extra], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+
+async function firstLine(p: ReturnType<typeof child>, prefix: string): Promise<string> {
+  let acc = '';
+  for await (const chunk of p.stdout!) {
+    acc += chunk;
+    const lines = acc.split('\n');
+    lines.pop(); // an unfinished line
+    const line = lines.find((l) => l.startsWith(prefix));
+    if (line) return line;
+  }
+  throw new Error(`child exited before printing "${prefix}"`);
+}
+
+interface Row {
+  target: string;
+  batch: number;
+  eventsPerSecond: number;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function measure(target: string, batch: number, connections: number, extra: string[] = []): Promise<Row> {
+  const server = child('server', ['--mode', target, ...extra]);
+  const ready = await firstLine(server, 'ready ');
+  const url = ready.slice('ready '.length).trim();
+  const gen = child('load', [
+    '--url',
+    url,
+    '--batch',
+    String(batch),
+    '--connections',
+    String(connections),
+    '--duration-ms',
+    arg('duration-ms', '5000'),
+  ]);
+  const out = JSON.parse(await firstLine(gen, '{')) as LoadResult & { p50: number; p99: number };
+  server.stdin!.end();
+  await new Promise((r) => server.once('exit', r));
+  return {
+    target,
+    batch,
+    eventsPerSecond: out.events / out.seconds,
+    requestsPerSecond: out.requests / out.seconds,
+    p50: out.p50,
+    p99: out.p99,
+    errors: out.errors,
+  };
+}
+
+async function main(): Promise<void> {
+  const only = arg('only', 'bare,sqlite,postgres').split(',');
+  const rows: Row[] = [];
+  for (const target of only) {
+    for (const [batch, conns] of [
+      [1, Number(arg('connections-single', '64'))],
+      [100, Number(arg('connections-batch', '16'))],
+    ] as const) {
+      const row = await measure(target, batch, conns, target === 'bare' ? [] : ['--threads', arg('threads', '-1')]);
+      rows.push(row);
+      process.stderr.write(`${target} batch=${batch}: ${Math.round(row.eventsPerSecond)} events/s\n`);
+    }
+  }
+  const ceiling = (batch: number) => rows.find((r) => r.target === 'bare' && r.batch === batch);
+  const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+  const lines = [
+    '| target | events/request | events/s | requests/s | p50 ms | p99 ms | errors | vs bare node:http |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => {
+      const c = ceiling(r.batch);
+      const ratio = c && r.target !== 'bare' ? `${fmt((100 * r.eventsPerSecond) / c.eventsPerSecond)} %` : '';
+      const name = r.target === 'bare' ? 'bare node:http (ceiling)' : `ledger, ${r.target}`;
+      return `| ${name} | ${r.batch} | ${fmt(r.eventsPerSecond)} | ${fmt(r.requestsPerSecond)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${r.errors} | ${ratio} |`;
+    }),
+  ];
+  console.log(lines.join('\n'));
+}
+
+const role = arg('role', 'main');
+if (role === 'server') void serve();
+else if (role === 'load') void load();
+else
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
