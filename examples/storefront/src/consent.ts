@@ -50,17 +50,6 @@ export interface ConsentGate {
   checkOnline(req: IncomingMessage, purpose: string): Promise<ConsentVerdict>;
 }
 
-/** `sub` of a receipt the checker has just verified (it names the event as `receiptId`). */
-function verifiedSubject(receipt: string | undefined, receiptId: string | undefined): string | undefined {
-  if (!receipt || !receiptId) return undefined;
-  try {
-    const claims = JSON.parse(Buffer.from(receipt.split('.')[1] ?? '', 'base64url').toString('utf8'));
-    return claims?.jti === receiptId && typeof claims.sub === 'string' ? claims.sub : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export function createConsentGate(options: ConsentGateOptions): ConsentGate {
   const hashes = purposeHashes(options.config);
   const checker: ConsentChecker = createConsentChecker({
@@ -73,8 +62,11 @@ export function createConsentGate(options: ConsentGateOptions): ConsentGate {
   async function verdict(req: IncomingMessage, purpose: string, online: boolean): Promise<ConsentVerdict> {
     if (hashes[purpose] === undefined) throw new TypeError(`purpose ${purpose} is not in the config`);
     const { receipt } = consentFromRequest(req);
-    const d = online && options.ledgerToken ? await checker.checkOnline(receipt, purpose) : await checker.check(receipt, purpose);
-    const subject = verifiedSubject(receipt, d.receiptId);
+    const d =
+      online && options.ledgerToken
+        ? await checker.checkOnline(receipt, purpose)
+        : await checker.check(receipt, purpose);
+    const subject = d.subject;
     const detail = d.allowed ? undefined : (d.code ?? d.status);
     return {
       allowed: d.allowed,

@@ -12,3 +12,11 @@ export { contentSecurityPolicy, createNonce } from './csp.js';
 export { ACCOUNTS, type Account } from './accounts.js';
 export { PRODUCTS, type Product } from './catalog.js';
 export { type Locale, LOCALES } from './i18n.js';
+export {
+  DEFAULT_CONFIG_PATH,
+  DEFAULT_DATA_DIR,
+  type Demo,
+  type DemoOptions,
+  loadRetailerConfig,
+  startDemo,
+} from './demo.js';
