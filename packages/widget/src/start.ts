@@ -9,11 +9,9 @@ import {
 import type { AssentApi, AssentEvents } from './api.js';
 import { floatingButton } from './lib/button.js';
 import {
-  applyGpc,
-  clearOnWithdraw,
-  connectConsentMode,
   consentModeDefault,
-  createGate,
+  enforceConsent,
+  placeholders,
   readGpc,
   resolveJurisdiction,
 } from './lib/gate.js';
@@ -140,10 +138,10 @@ export function startAssent(o: StartOptions): AssentApi {
       widget: VERSION,
     });
     consent = k;
-    gpcHonoured = applyGpc(k).honoured;
-    connectConsentMode(k, c.purposes, (c as { consentMode?: object }).consentMode);
-    createGate({ allows: k.allows, subscribe: k.subscribe, requestPurpose: (id) => api.requestConsent(id) });
-    clearOnWithdraw(k, c.purposes);
+    // Consent Mode, GPC, gating and storage clearing, in the order core prescribes.
+    gpcHonoured = enforceConsent(k, {
+      onBlocked: placeholders({ requestPurpose: (id) => api.requestConsent(id) }),
+    }).gpc.honoured;
     k.subscribe((change) => emit('change', change));
     const { prompt, reasons } = k.needsPrompt();
     readyDetail = { decisions: k.decisions(), prompt, reasons };

@@ -9,12 +9,13 @@ let h: Harness;
 beforeAll(async () => {
   h = await harness();
   const config = storeConfig();
-  // Purposes leave cookies that withdrawal must clear.
-  Object.assign(config.purposes[1]!, { cookies: ['_stats', '/^_stats_/'] });
   h.server.route('/', storePage({ config }));
   h.server.route('/by-url', storePage({ configUrl: '/assent.config.json' }));
   h.server.route('/assent.config.json', { body: JSON.stringify(config), type: 'application/json' });
-  h.server.route('/gtag-first', storePage({ config, head: '<script nonce="bm9uY2UtZm9yLXRlc3Rz" src="/fake-gtag.js"></script>' }));
+  h.server.route(
+    '/gtag-first',
+    storePage({ config, head: '<script nonce="bm9uY2UtZm9yLXRlc3Rz" src="/fake-gtag.js"></script>' }),
+  );
   h.server.route('/fake-gtag.js', {
     type: 'text/javascript',
     body: "window.gtag('config', 'G-TEST'); window.gtag('event', 'page_view');",
@@ -26,6 +27,14 @@ beforeAll(async () => {
       main: `<script type="text/plain" data-assent="analytics" data-src="/stats.js" nonce="bm9uY2UtZm9yLXRlc3Rz"></script>`,
     }),
   );
+  h.server.route(
+    '/embed',
+    storePage({
+      config,
+      main: '<iframe title="Tea harvest video" data-assent="analytics" data-src="/video.html" data-assent-placeholder="This video counts views."></iframe>',
+    }),
+  );
+  h.server.route('/video.html', '<!doctype html><title>video</title><p>video</p>');
   h.server.route('/stats.js', {
     type: 'text/javascript',
     body: "window.statsRuns = (window.statsRuns || 0) + 1; document.cookie = '_stats=1; path=/'; document.cookie = '_stats_id=2; path=/';",
@@ -45,7 +54,9 @@ describe('loader in Chromium', () => {
     expect(await consentCookie(context)).toMatch(/^1\./);
     const before = h.server.requests.length;
     await page.reload();
-    await page.waitForFunction(() => (window as unknown as { assent?: { consent?: unknown } }).assent?.consent);
+    await page.waitForFunction(
+      () => (window as unknown as { assent?: { consent?: unknown } }).assent?.consent,
+    );
     await page.waitForTimeout(300);
     const after = h.server.requests.slice(before);
     expect(after.some((r) => r.includes('assent.js'))).toBe(true);
@@ -89,7 +100,9 @@ describe('loader in Chromium', () => {
     const { page, context } = await open(h, '/gated');
     await page.locator(sel.banner).waitFor();
     expect(h.server.requests.filter((r) => r === '/stats.js')).toHaveLength(0);
-    expect(await page.evaluate(() => (window as unknown as { statsRuns?: number }).statsRuns)).toBeUndefined();
+    expect(
+      await page.evaluate(() => (window as unknown as { statsRuns?: number }).statsRuns),
+    ).toBeUndefined();
     await page.locator(sel.action('accept-all')).click();
     await page.waitForFunction(() => (window as unknown as { statsRuns?: number }).statsRuns === 1);
     expect((await context.cookies()).map((c) => c.name).sort()).toEqual(['_stats', '_stats_id', 'assent']);
@@ -101,12 +114,31 @@ describe('loader in Chromium', () => {
     expect(await page.evaluate(() => window.assent.get('analytics')?.status)).toBe('withdrawn');
     const update = await page.evaluate(() => {
       const dl = (window as unknown as { dataLayer: unknown[] }).dataLayer;
-      return [...(dl.filter((a) => typeof (a as { length?: number }).length === 'number').at(-1) as unknown[])];
+      return [
+        ...(dl.filter((a) => typeof (a as { length?: number }).length === 'number').at(-1) as unknown[]),
+      ];
     });
     expect(update[1]).toBe('update');
     expect((update[2] as Record<string, string>).analytics_storage).toBe('denied');
     // The gated script ran exactly once.
     expect(await page.evaluate(() => (window as unknown as { statsRuns?: number }).statsRuns)).toBe(1);
+    await context.close();
+  });
+
+  it('asks for one purpose from a "Load this content" placeholder, then loads the frame', async () => {
+    const { page, context } = await open(h, '/embed');
+    await page.locator(`${sel.banner} .x`).click();
+    const box = page.locator('.assent-placeholder');
+    expect(await box.textContent()).toContain('This video counts views.');
+    expect(h.server.requests).not.toContain('/video.html');
+    await box.locator('button').click();
+    expect(await page.locator('assent-widget #assent-st').textContent()).toBe('Your consent: Site analytics');
+    await page.locator(sel.action('agree')).click();
+    await page.waitForFunction(() => document.querySelector('iframe')?.getAttribute('src') === '/video.html');
+    await page.frameLocator('iframe').locator('p').waitFor();
+    expect(h.server.requests).toContain('/video.html');
+    expect(await page.locator('.assent-placeholder').count()).toBe(0);
+    expect(await page.evaluate(() => Object.keys(window.assent.decisions()))).toEqual(['analytics']);
     await context.close();
   });
 
@@ -130,9 +162,3 @@ describe('loader in Chromium', () => {
     await context.close();
   });
 });
-
-declare global {
-  interface Window {
-    assent: import('@assent/widget').AssentApi;
-  }
-}

@@ -75,3 +75,9 @@ export const sel = {
 export async function consentCookie(ctx: BrowserContext): Promise<string | undefined> {
   return (await ctx.cookies()).find((c) => c.name === 'assent')?.value;
 }
+
+declare global {
+  interface Window {
+    assent: import('@assent/widget').AssentApi;
+  }
+}

@@ -1,0 +1,152 @@
+// The first layer in Chromium: equal prominence measured from computed styles and boxes, no
+// layout shift, non-modal, closing records nothing, keyboard use.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeConfig } from '../fixtures/config.js';
+import { consentCookie, type Harness, harness, open, sel } from './lib/browser.js';
+import { contrast } from './lib/contrast.js';
+import { storePage } from './lib/page.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await harness();
+  h.server.route('/', storePage({ config: storeConfig() }));
+  h.server.route('/zh', storePage({ config: storeConfig(), lang: 'zh-CN' }));
+});
+afterAll(() => h?.close());
+
+const STYLE_KEYS = [
+  'font-family',
+  'font-size',
+  'font-weight',
+  'font-style',
+  'color',
+  'background-color',
+  'border-top-width',
+  'border-top-color',
+  'border-top-style',
+  'padding-top',
+  'padding-left',
+  'text-decoration-line',
+  'text-transform',
+  'opacity',
+] as const;
+
+describe('banner in Chromium', () => {
+  for (const [path, lang] of [
+    ['/', 'en'],
+    ['/zh', 'zh-CN'],
+  ] as const)
+    it(`gives Accept all, Reject all and Customize equal prominence (${lang})`, async () => {
+      const { page, context } = await open(h, path);
+      await page.locator(sel.banner).waitFor();
+      const buttons = await page.locator(`${sel.banner} .actions > *`).evaluateAll(
+        (els, keys) => {
+          return els.map((el) => {
+            const cs = getComputedStyle(el);
+            const box = el.getBoundingClientRect();
+            return {
+              action: el.getAttribute('data-action'),
+              tag: el.tagName,
+              style: Object.fromEntries(keys.map((k) => [k, cs.getPropertyValue(k)])),
+              width: box.width,
+              height: box.height,
+              top: box.top,
+            };
+          });
+        },
+        STYLE_KEYS as unknown as string[],
+      );
+      expect(buttons.map((b) => b.action)).toEqual(['accept-all', 'reject-all', 'customize']);
+      const [a, ...rest] = buttons;
+      for (const b of rest) {
+        expect(b.tag).toBe(a!.tag);
+        expect(b.style).toEqual(a!.style);
+        expect(Math.abs(b.width - a!.width)).toBeLessThan(1);
+        expect(Math.abs(b.height - a!.height)).toBeLessThan(1);
+        expect(b.top).toBe(a!.top);
+      }
+      expect(a!.height).toBeGreaterThanOrEqual(44);
+      expect(contrast(a!.style.color!, a!.style['background-color']!)).toBeGreaterThanOrEqual(4.5);
+      await context.close();
+    });
+
+  it('causes no layout shift (CLS 0) and leaves the store usable', async () => {
+    const { page, context } = await open(h, '/');
+    await page.locator(sel.banner).waitFor();
+    await page.waitForTimeout(500);
+    const cls = await page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          let sum = 0;
+          new PerformanceObserver((list) => {
+            for (const e of list.getEntries() as (PerformanceEntry & {
+              value: number;
+              hadRecentInput: boolean;
+            })[])
+              if (!e.hadRecentInput) sum += e.value;
+          }).observe({ type: 'layout-shift', buffered: true });
+          setTimeout(() => resolve(sum), 200);
+        }),
+    );
+    expect(cls).toBe(0);
+    // The measurement itself works: pushing the page down is seen as a shift.
+    const control = await page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          let sum = 0;
+          new PerformanceObserver((list) => {
+            for (const e of list.getEntries() as (PerformanceEntry & { value: number })[]) sum += e.value;
+          }).observe({ type: 'layout-shift' });
+          const d = document.createElement('div');
+          d.style.height = '200px';
+          document.querySelector('main')!.prepend(d);
+          setTimeout(() => resolve(sum), 300);
+        }),
+    );
+    expect(control).toBeGreaterThan(0);
+    // Non-modal: the page behind it keeps working while it is shown.
+    await page.locator('#buy').click();
+    expect(await page.locator('#cart').textContent()).toBe('1');
+    expect(await page.locator(sel.banner).isVisible()).toBe(true);
+    await context.close();
+  });
+
+  it('records nothing when closed', async () => {
+    const { page, context } = await open(h, '/');
+    await page.locator(`${sel.banner} .x`).click();
+    await page.locator(sel.banner).waitFor({ state: 'detached' });
+    expect(await consentCookie(context)).toBeUndefined();
+    expect(await page.evaluate(() => Object.keys(window.assent.decisions()))).toEqual([]);
+    await page.reload();
+    await page.locator(sel.banner).waitFor();
+    await context.close();
+  });
+
+  it('comes first in the Tab order and works from the keyboard with visible focus', async () => {
+    const { page, context } = await open(h, '/');
+    await page.locator(sel.banner).waitFor();
+    const focused = async () =>
+      page.evaluate(() => {
+        let a = document.activeElement;
+        while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
+        const cs = a ? getComputedStyle(a) : undefined;
+        return {
+          text: a?.textContent ?? '',
+          action: a?.getAttribute('data-action') ?? null,
+          outline: cs ? `${cs.outlineStyle} ${cs.outlineWidth}` : '',
+        };
+      });
+    await page.keyboard.press('Tab');
+    expect((await focused()).text).toBe('Read the full privacy notice');
+    await page.keyboard.press('Tab');
+    const accept = await focused();
+    expect(accept.action).toBe('accept-all');
+    expect(accept.outline).toBe('solid 3px');
+    await page.keyboard.press('Tab');
+    expect((await focused()).action).toBe('reject-all');
+    await page.keyboard.press('Enter');
+    await page.locator(sel.banner).waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => window.assent.get('analytics')?.status)).toBe('refused');
+    await context.close();
+  });
+});
