@@ -11,7 +11,8 @@ const workspace: Plugin = {
   name: 'workspace',
   setup(b) {
     b.onResolve({ filter: /^@assent\// }, (args) => {
-      if (args.path === '@assent/core/protocol') return { path: join(root, 'packages/core/src/protocol/index.ts') };
+      if (args.path === '@assent/core/protocol')
+        return { path: join(root, 'packages/core/src/protocol/index.ts') };
       // Anything else from the workspace (core main, widget) is a leak: fail the build loudly.
       return { errors: [{ text: `${args.path} must not be imported by the verifier` }] };
     });
@@ -43,9 +44,11 @@ describe('bundle check', () => {
     }
     expect(inputs.some((i) => i.includes('crypto-web'))).toBe(true);
     expect(inputs.some((i) => i.includes('crypto-node'))).toBe(false);
-    expect(inputs.every((i) => i.startsWith('packages/verifier/src/') || i.startsWith('packages/core/src/protocol/'))).toBe(
-      true,
-    );
+    expect(
+      inputs.every(
+        (i) => i.startsWith('packages/verifier/src/') || i.startsWith('packages/core/src/protocol/'),
+      ),
+    ).toBe(true);
     // It is the real thing: the public API is there.
     expect(code).toContain('assent-receipt+jwt');
     expect(code).toContain('Ed25519');

@@ -91,6 +91,23 @@ describe.each([
       expect(await codeOf(v.verifyReceipt(`${h2}.${p2}.${b64(sig)}`, opts))).toBe('ERR_SIGNATURE_INVALID');
     });
 
+    it('characters that a lenient decoder would map onto the signed bytes', async () => {
+      const jws = signReceipt(key);
+      const [h, p, s] = segments(jws);
+      const i = 20;
+      const shifted = String.fromCharCode(p.charCodeAt(i) + 256); // same low byte in latin1
+      expect(
+        await codeOf(v.verifyReceipt(`${h}.${p.slice(0, i)}${shifted}${p.slice(i + 1)}.${s}`, opts)),
+      ).toBe('ERR_SIGNATURE_INVALID');
+      const std = p.includes('-') ? p.replace('-', '+') : p.replace('_', '/');
+      if (std !== p)
+        expect(await codeOf(v.verifyReceipt(`${h}.${std}.${s}`, opts))).toBe('ERR_SIGNATURE_INVALID');
+      expect(await codeOf(v.verifyReceipt(`${h}.${p}=.${s}`, opts))).toBe('ERR_SIGNATURE_INVALID');
+      expect(
+        await codeOf(v.verifyReceipt(`${h}.${p}.${s.replace(/[-_]/, (c) => (c === '-' ? '+' : '/'))}`, opts)),
+      ).toMatch(/ERR_TOKEN_MALFORMED|ERR_SIGNATURE_INVALID/);
+    });
+
     it('a truncated signature', async () => {
       const jws = signReceipt(key);
       const [h, p, s] = segments(jws);

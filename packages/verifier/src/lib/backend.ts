@@ -60,9 +60,18 @@ export interface Backend {
   readonly decode: (s: string) => Uint8Array | undefined;
   /** UTF-8 bytes to string; may throw on invalid UTF-8. */
   readonly text: (bytes: Uint8Array) => string;
+  /**
+   * Text of a base64url segment whose signature has already been verified. Since the signature
+   * covers the exact characters, the Node backend may decode leniently here; `undefined` if the
+   * segment does not decode.
+   */
+  readonly signedText: (segment: string) => string | undefined;
   /** Import 32 raw public key bytes; a KeyObject on Node, a Promise of a CryptoKey on the edge. */
   readonly importPublicKey: (x: Uint8Array) => unknown;
-  /** Verify an Ed25519 signature over the ASCII string `token.slice(0, end)`. */
+  /**
+   * Verify an Ed25519 signature over the characters `token.slice(0, end)` as UTF-8 bytes. Tokens
+   * are ASCII, so anything else changes the bytes and fails here rather than being reinterpreted.
+   */
   readonly verify: (
     key: unknown,
     signature: Uint8Array,

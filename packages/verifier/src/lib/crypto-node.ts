@@ -40,9 +40,16 @@ export const nodeBackend: Backend = {
   text: (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
   importPublicKey: (x) =>
     createPublicKey({ key: Buffer.concat([SPKI_PREFIX, x]), format: 'der', type: 'spki' }),
+  signedText: (segment) => {
+    const bytes = Buffer.from(segment, 'base64url');
+    // Buffer skips characters outside the alphabet; a shorter result means there were some.
+    return bytes.length === (segment.length * 3) >> 2 ? bytes.toString('utf8') : undefined;
+  },
   verify: (key, signature, token, end) => {
-    if (scratch.length < end) scratch = Buffer.allocUnsafe(Math.max(end, scratch.length * 2));
-    scratch.write(token, 0, end, 'latin1');
+    if (scratch.length <= end) scratch = Buffer.allocUnsafe(Math.max(end + 1, scratch.length * 2));
+    // UTF-8 is the identity on ASCII; a token with any other character writes more bytes than it
+    // has characters, and such a token is refused instead of being mapped onto signed bytes.
+    if (scratch.write(token.slice(0, end), 0, 'utf8') !== end) return false;
     return verify(null, scratch.subarray(0, end), key as KeyObject, signature);
   },
   verifyBytes: (key, signature, data) => verify(null, data, key as KeyObject, signature),

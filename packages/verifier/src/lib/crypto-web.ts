@@ -24,6 +24,10 @@ export const webBackend: Backend = {
   sha256Parts: (a, b, c) => sha256(concat(a, b, c)),
   decode: decodeBase64url,
   text: fromUtf8,
+  signedText: (segment) => {
+    const bytes = decodeBase64url(segment);
+    return bytes === undefined ? undefined : fromUtf8(bytes);
+  },
   importPublicKey: (x) =>
     crypto.subtle.importKey('raw', x as Uint8Array<ArrayBuffer>, ED25519, false, ['verify']),
   verify: (key, signature, token, end) =>

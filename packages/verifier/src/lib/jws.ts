@@ -92,15 +92,17 @@ export async function verifyJws(
   const signature = b.decode(token.slice(d2 + 1));
   if (signature === undefined) malformed('signature is not base64url');
   if (signature!.length !== 64) throw new SignatureInvalid(`signature is ${signature!.length} bytes, not 64`);
-  const payload = b.decode(token.slice(d1 + 1, d2));
-  if (payload === undefined) malformed('payload is not base64url');
   let ok = b.verify(key, signature!, token, d2);
   if (typeof ok !== 'boolean') ok = await ok;
   if (!ok) throw new SignatureInvalid('signature does not verify');
+  // Decoded only now: the payload characters are exactly what the key holder signed.
   let claims: unknown;
   try {
-    claims = JSON.parse(b.text(payload!));
-  } catch {
+    const text = b.signedText(token.slice(d1 + 1, d2));
+    if (text === undefined) malformed('payload is not base64url');
+    claims = JSON.parse(text!);
+  } catch (e) {
+    if (e instanceof TokenMalformed) throw e;
     malformed('payload is not JSON');
   }
   if (!isObject(claims)) malformed('payload is not a JSON object');
