@@ -203,7 +203,7 @@ export function createConsent(config: AssentConfig, options: ConsentOptions = {}
     safe(() => history?.append(change));
     for (const l of listeners) safe(() => l(change));
     if (typeof window !== 'undefined')
-      safe(() => dispatchEvent(new CustomEvent('assent:change', { detail: change })));
+      safe(() => window.dispatchEvent(new CustomEvent('assent:change', { detail: change })));
     return change;
   };
 

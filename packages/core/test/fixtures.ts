@@ -1,9 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type AssentConfig, validateConfig } from '@assent/core';
+
+/** The repository root (path-based: happy-dom replaces the global URL class). */
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** The example retailer config of docs/config.md, as raw JSON (a fresh copy each call). */
 export const exampleJson = (): Record<string, unknown> =>
-  JSON.parse(readFileSync(new URL('../../../examples/retailer.config.json', import.meta.url), 'utf8'));
+  JSON.parse(readFileSync(join(ROOT, 'examples/retailer.config.json'), 'utf8'));
 
 /** The example retailer config, validated. */
 export const example = (): AssentConfig => validateConfig(exampleJson());

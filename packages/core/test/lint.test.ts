@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { LINT_RULES, type LintFinding, lintConfig, validateConfig } from '@assent/core';
 import { describe, expect, it } from 'vitest';
-import { example, mutate } from './fixtures.js';
+import { ROOT, example, mutate } from './fixtures.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests poke at raw JSON
 type Raw = Record<string, any>;
@@ -195,7 +196,7 @@ describe('lintConfig', () => {
   });
 
   it('is documented: docs/compliance.md explains every rule code', () => {
-    const doc = readFileSync(new URL('../../../docs/compliance.md', import.meta.url), 'utf8');
+    const doc = readFileSync(join(ROOT, 'docs/compliance.md'), 'utf8');
     for (const r of LINT_RULES) expect(doc).toContain(r.code);
   });
 });
