@@ -1,7 +1,7 @@
 import { Window } from 'happy-dom';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CONSENT_MODE_TYPES } from '../src/config/types.js';
 import {
-  CONSENT_TYPES,
   connectConsentMode,
   consentModeDefault,
   consentModeState,
@@ -24,7 +24,7 @@ const entries = (w: GWin) =>
   w.dataLayer!.map((e) =>
     Object.prototype.toString.call(e) === '[object Arguments]' ? [...(e as unknown[])] : e,
   );
-const allDenied = Object.fromEntries(CONSENT_TYPES.map((t) => [t, 'denied']));
+const allDenied = Object.fromEntries(CONSENT_MODE_TYPES.map((t) => [t, 'denied']));
 
 const purposes = [
   { id: 'necessary', consentMode: ['security_storage' as const] },
@@ -137,15 +137,27 @@ describe('consentModeUpdate and connectConsentMode', () => {
     ]);
   });
 
-  it('on a first visit with nothing granted, sends only the default, then an update per change', () => {
+  it('on a first visit, sends the default and what is true now, then an update per change', () => {
     const w = page();
-    const consent = fakeConsent();
+    const consent = fakeConsent({ necessary: true });
     connectConsentMode(consent, purposes, { waitForUpdateMs: 500 }, w);
-    expect(entries(w).map((e) => (e as unknown[])[1])).toEqual(['default']);
+    const first = entries(w) as unknown[][];
+    expect(first.map((e) => e[1])).toEqual(['default', 'update', undefined]);
+    expect(first[1]![2]).toEqual({
+      security_storage: 'granted',
+      analytics_storage: 'denied',
+      ad_storage: 'denied',
+      ad_user_data: 'denied',
+      ad_personalization: 'denied',
+    });
     consent.set({ ads: true });
     consent.set({ ads: false });
     const updates = entries(w).filter((e) => Array.isArray(e) && e[1] === 'update') as unknown[][];
-    expect(updates.map((u) => (u[2] as Record<string, string>).ad_storage)).toEqual(['granted', 'denied']);
+    expect(updates.map((u) => (u[2] as Record<string, string>).ad_storage)).toEqual([
+      'denied',
+      'granted',
+      'denied',
+    ]);
   });
 
   it('on a return visit, updates from the stored decisions right after the default', () => {
@@ -158,7 +170,8 @@ describe('consentModeUpdate and connectConsentMode', () => {
     expect(e[1]!.slice(0, 2)).toEqual(['consent', 'update']);
     expect((e[1]![2] as Record<string, string>).analytics_storage).toBe('granted');
     stop();
+    const n = entries(w).length;
     consent.set({ analytics: false });
-    expect(entries(w)).toHaveLength(3);
+    expect(entries(w)).toHaveLength(n);
   });
 });

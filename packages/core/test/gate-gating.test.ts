@@ -2,6 +2,7 @@
 // @vitest-environment-options {"settings":{"handleDisabledFileLoadingAsSuccess":true}}
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createGate, type Gate } from '../src/gate/gating.js';
+import { placeholders } from '../src/gate/placeholder.js';
 import { fakeConsent } from './gate-fake.js';
 
 let gate: Gate | undefined;
@@ -54,7 +55,7 @@ describe('createGate: scripts', () => {
     expect(scripts()[0]!.type).toBe('text/plain');
     expect(scripts()[0]!.hasAttribute('src')).toBe(false);
     consent.set({ ads: true });
-    expect(scripts()[0]!.hasAttribute('type')).toBe(false);
+    expect(scripts()[0]!.type).toBe('');
     expect(scripts()[0]!.getAttribute('src')).toBe('https://tags.test/a.js');
   });
 
@@ -84,8 +85,6 @@ describe('createGate: scripts', () => {
     ])
       expect(s.getAttribute(k!)).toBe(v);
     expect(s.hasAttribute('async')).toBe(true);
-    expect(s.hasAttribute('data-src')).toBe(false);
-    expect(s.hasAttribute('data-type')).toBe(false);
   });
 
   it('copies inline code', () => {
@@ -93,7 +92,7 @@ describe('createGate: scripts', () => {
     const text = scripts()[0]!.text;
     start(fakeConsent({ analytics: true }));
     expect(scripts()[0]!.text).toBe(text);
-    expect(scripts()[0]!.hasAttribute('type')).toBe(false);
+    expect(scripts()[0]!.type).toBe('');
   });
 
   it('activates each script at most once, however often it applies', () => {
@@ -203,46 +202,42 @@ describe('createGate: frames, images and stylesheets', () => {
     expect(frame.hasAttribute('data-src')).toBe(false);
   });
 
-  it('unloads a frame again when its consent goes', () => {
-    html(`<iframe data-assent="video" data-src="https://video.test/embed/1" title="v"></iframe>`);
-    const consent = fakeConsent({ video: true });
-    start(consent);
-    expect(document.querySelector('iframe')!.getAttribute('src')).toBe('https://video.test/embed/1');
-    consent.set({ video: false });
-    const f = document.querySelector('iframe')!;
-    expect(f.hasAttribute('src')).toBe(false);
-    expect(f.getAttribute('data-src')).toBe('https://video.test/embed/1');
-    expect(f.title).toBe('v');
-    consent.set({ video: true });
-    expect(document.querySelector('iframe')!.getAttribute('src')).toBe('https://video.test/embed/1');
-  });
-
-  it('lists what is still blocked, with the purposes missing', () => {
+  it('returns what is still blocked and tells onBlocked what each lacks', () => {
     html(
       `<iframe data-assent="video ads" data-src="https://video.test/1"></iframe>` +
-        `<script type="text/plain" data-assent="analytics">x()</script>`,
+        `<script type="text/plain" data-assent="analytics">x()</script>` +
+        `<img data-assent="ads" src="https://px.test/ungated.gif" alt="">`,
     );
-    const g = start(fakeConsent({ video: true, analytics: true }));
-    const blocked = g.scan();
-    expect(blocked).toHaveLength(1);
-    expect(blocked[0]!.element.localName).toBe('iframe');
-    expect(blocked[0]!.missing).toEqual(['ads']);
+    const seen: [string, string[]][] = [];
+    const consent = fakeConsent({ video: true, analytics: true });
+    const g = start(consent, { onBlocked: (el, m) => seen.push([el.localName, m]) });
+    expect(seen).toEqual([
+      ['iframe', ['ads']],
+      ['script', []],
+    ]);
+    expect(g.apply().map((el) => el.localName)).toEqual(['iframe']);
+    consent.set({ ads: true });
+    expect(g.apply()).toEqual([]);
+    expect(seen.at(-1)).toEqual(['iframe', []]);
+    // An element with data-assent but nothing to move was never gated: it is left alone.
+    expect(document.querySelector('img')!.getAttribute('src')).toBe('https://px.test/ungated.gif');
   });
 });
 
-describe('createGate: placeholders', () => {
+describe('placeholders', () => {
   it('offers "Load this content" for the missing purpose only, as text', () => {
     html(
-      `<iframe data-assent="video" data-src="https://video.test/1" data-assent-placeholder="<b>Video</b> by VideoHost"></iframe>`,
+      `<iframe data-assent="analytics video" data-src="https://video.test/1" data-assent-placeholder="<b>Video</b> by VideoHost"></iframe>`,
     );
     const consent = fakeConsent({ analytics: true });
     const requestPurpose = vi.fn((id: string) => consent.set({ [id]: true }));
-    start(consent, { requestPurpose });
+    start(consent, { onBlocked: placeholders({ requestPurpose }) });
     const box = document.querySelector('.assent-placeholder')!;
     const frame = document.querySelector('iframe')!;
     expect(box.nextElementSibling).toBe(frame);
     expect(frame.hidden).toBe(true);
-    expect(box.querySelector('p')!.textContent).toBe('<b>Video</b> by VideoHost');
+    expect(box.firstChild!.nodeType).toBe(Node.TEXT_NODE);
+    expect(box.firstChild!.textContent).toBe('<b>Video</b> by VideoHost');
     expect(box.querySelector('b')).toBeNull();
     const button = box.querySelector('button')!;
     expect(button.textContent).toBe('Load this content');
@@ -255,30 +250,32 @@ describe('createGate: placeholders', () => {
     expect(frame.getAttribute('src')).toBe('https://video.test/1');
   });
 
-  it('draws one box per element, takes a label, and draws none without requestPurpose', () => {
-    html(`<img data-assent="ads" data-src="https://px.test/1.gif" data-assent-placeholder="Ad" alt="">`);
+  it('asks for the purpose still missing when clicked', () => {
+    html(
+      `<iframe data-assent="ads video" data-src="https://video.test/1" data-assent-placeholder="Video"></iframe>`,
+    );
     const consent = fakeConsent();
-    const g = start(consent, { requestPurpose: () => {}, placeholderLabel: '加载此内容' });
+    const requestPurpose = vi.fn();
+    start(consent, { onBlocked: placeholders({ requestPurpose }) });
+    consent.set({ ads: true });
+    document.querySelector<HTMLButtonElement>('.assent-placeholder button')!.click();
+    expect(requestPurpose).toHaveBeenCalledWith('video');
+  });
+
+  it('draws one box per element, takes a label, and none without the attribute or for scripts', () => {
+    html(
+      `<img data-assent="ads" data-src="https://px.test/1.gif" data-assent-placeholder="Ad" alt="">` +
+        `<img data-assent="ads" data-src="https://px.test/2.gif" alt="">` +
+        `<script type="text/plain" data-assent="ads" data-assent-placeholder="x">1</script>`,
+    );
+    const g = start(fakeConsent(), {
+      onBlocked: placeholders({ requestPurpose: () => {}, label: '加载此内容' }),
+    });
     g.apply();
     g.apply();
     const boxes = document.querySelectorAll('.assent-placeholder');
     expect(boxes).toHaveLength(1);
     expect(boxes[0]!.querySelector('button')!.textContent).toBe('加载此内容');
-    g.disconnect();
-    boxes[0]!.remove();
-    start(consent);
-    expect(document.querySelectorAll('.assent-placeholder')).toHaveLength(0);
-  });
-
-  it('puts the box back when consent is withdrawn', () => {
-    html(
-      `<iframe data-assent="video" data-src="https://video.test/1" data-assent-placeholder="Video"></iframe>`,
-    );
-    const consent = fakeConsent({ video: true });
-    start(consent, { requestPurpose: () => {} });
-    expect(document.querySelector('.assent-placeholder')).toBeNull();
-    consent.set({ video: false });
-    expect(document.querySelectorAll('.assent-placeholder')).toHaveLength(1);
-    expect(document.querySelector('iframe')!.hidden).toBe(true);
+    expect(boxes[0]!.nextElementSibling!.getAttribute('data-src')).toBe('https://px.test/1.gif');
   });
 });

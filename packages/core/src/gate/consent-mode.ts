@@ -1,29 +1,9 @@
 // Google Consent Mode v2. The commands go through the page's `gtag` (or the standard stub), so
 // they land in `dataLayer` ahead of anything a Google tag loaded later will read.
-
-/** Google Consent Mode v2 consent types. */
-export type ConsentType =
-  | 'ad_storage'
-  | 'ad_user_data'
-  | 'ad_personalization'
-  | 'analytics_storage'
-  | 'functionality_storage'
-  | 'personalization_storage'
-  | 'security_storage';
-
-/** Every Consent Mode v2 type, in Google's documented order. */
-export const CONSENT_TYPES: readonly ConsentType[] = [
-  'ad_storage',
-  'ad_user_data',
-  'ad_personalization',
-  'analytics_storage',
-  'functionality_storage',
-  'personalization_storage',
-  'security_storage',
-];
+import { CONSENT_MODE_TYPES, type ConsentModeType } from '../config/types.js';
 
 /** Consent Mode values by type. */
-export type ConsentModeState = Partial<Record<ConsentType, 'granted' | 'denied'>>;
+export type ConsentModeState = Partial<Record<ConsentModeType, 'granted' | 'denied'>>;
 
 /** Defaults for a set of regions. */
 export interface ConsentModeRegion {
@@ -49,7 +29,7 @@ export interface ConsentModeOptions {
 /** A purpose and the Consent Mode types it grants, as config purposes carry them. */
 export interface ConsentModePurpose {
   id: string;
-  consentMode?: readonly ConsentType[];
+  consentMode?: readonly ConsentModeType[];
 }
 
 /** The part of a consent object Consent Mode needs. */
@@ -90,7 +70,7 @@ export function consentModeDefault(o: ConsentModeOptions = {}, win: Window = win
   const g = gtagOf(win);
   const def = (d: ConsentModeState | undefined, ms: number | undefined, region?: string[]) => {
     const s: Record<string, unknown> = {};
-    for (const t of CONSENT_TYPES) s[t] = 'denied';
+    for (const t of CONSENT_MODE_TYPES) s[t] = 'denied';
     Object.assign(s, o.defaults, d);
     if (ms) s.wait_for_update = ms;
     if (region) s.region = region;
@@ -156,9 +136,10 @@ export function consentModeUpdate(
 }
 
 /**
- * Wire Consent Mode to a consent object: the defaults now, an update now when there is anything to
- * tell (stored decisions, or a type granted), and an update after every change. Returns the
- * unsubscribe function.
+ * Wire Consent Mode to a consent object: the defaults now, an update right after them with the
+ * current (stored) decisions, and an update after every change. Returns the unsubscribe function.
+ * The loader decides synchronously, so nothing is gained by letting tags wait: on a first visit
+ * the update says what is true then (only purposes that need no consent are granted).
  *
  * @example
  * ```ts
@@ -174,10 +155,6 @@ export function connectConsentMode(
 ): () => void {
   consentModeDefault(options, win);
   const update = () => consentModeUpdate(consent, purposes, win);
-  if (
-    Object.keys(consent.decisions()).length ||
-    Object.values(consentModeState((id) => consent.allows(id), purposes)).includes('granted')
-  )
-    update();
+  update();
   return consent.subscribe(update);
 }

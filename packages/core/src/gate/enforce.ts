@@ -22,10 +22,8 @@ export interface EnforcedConsent extends ConsentReader, ConsentSubscription, Gpc
 export interface EnforceOptions {
   /** Where gated elements live; default `document`. */
   root?: Document | Element;
-  /** Asks for one purpose's consent from a placeholder's "Load this content" button. */
-  requestPurpose?: (id: string) => void;
-  /** Text of the placeholder button; default `Load this content`. */
-  placeholderLabel?: string;
+  /** Told about blocked elements: pass `placeholders({ requestPurpose })` for "Load this content" boxes. */
+  onBlocked?: (element: Element, missing: string[]) => void;
 }
 
 /** What {@link enforceConsent} returns. */
@@ -49,7 +47,9 @@ export interface Enforcement {
  *   jurisdiction: resolveJurisdiction(config, script.dataset.region),
  *   gpc: readGpc(),
  * })
- * const { gpc } = enforceConsent(consent, { requestPurpose: (id) => consent.set({ [id]: true }) })
+ * const { gpc } = enforceConsent(consent, {
+ *   onBlocked: placeholders({ requestPurpose: (id) => consent.set({ [id]: true }, 'preferences:save') }),
+ * })
  * if (gpc.honoured) showGpcNotice()
  * ```
  */
@@ -66,8 +66,7 @@ export function enforceConsent(
     allows: (id) => consent.allows(id),
     subscribe: (fn) => consent.subscribe(fn),
     root: o.root ?? win.document,
-    requestPurpose: o.requestPurpose,
-    placeholderLabel: o.placeholderLabel,
+    onBlocked: o.onBlocked,
   });
   offs.push(gate.disconnect, clearOnWithdraw(consent, purposes, win));
   return {

@@ -1,6 +1,6 @@
 // Script, frame, image and stylesheet gating. Everything here runs on the loader's critical path,
 // so the code is deliberately terse: DOM state is the bookkeeping (an activated element no longer
-// matches the selector), and the only memory is a WeakSet for scripts waiting in the queue.
+// matches), and the only memory is a WeakSet of scripts waiting in the queue.
 
 /** Options of {@link createGate}. */
 export interface GateOptions {
@@ -11,45 +11,25 @@ export interface GateOptions {
   /** Where gated elements live; default `document`. Watched for elements added later. */
   root?: Document | Element;
   /**
-   * Asks for one purpose's consent; called by a placeholder's button with the first purpose the
-   * element still lacks. Without it, no placeholders are drawn.
+   * Called with each gated element still blocked and the purposes it lacks, on every pass, and
+   * once with `[]` when it is activated. {@link placeholders} draws "Load this content" boxes here;
+   * it is separate so that pages without embeds do not download it.
    */
-  requestPurpose?: (id: string) => void;
-  /** Text of the placeholder button; default `Load this content`. */
-  placeholderLabel?: string;
-}
-
-/** A blocked element and the purposes it still waits for. */
-export interface Blocked {
-  element: Element;
-  missing: string[];
+  onBlocked?: (element: Element, missing: string[]) => void;
 }
 
 /** What {@link createGate} returns. */
 export interface Gate {
-  /** Activates every gated element whose purposes are all allowed, and re-blocks frames, images and styles whose purposes are no longer. */
-  apply(): void;
-  /** The gated elements still blocked, in document order. */
-  scan(): Blocked[];
+  /**
+   * Activates every gated element whose purposes are all allowed. Returns the gated elements still
+   * blocked, in document order. Runs by itself on consent changes and DOM insertions.
+   */
+  apply(): Element[];
   /** Stops watching the page and consent; activated elements stay as they are. */
   disconnect(): void;
 }
 
-// Attributes moved between `data-x` (blocked) and `x` (live) on frames, images and stylesheets.
-const MOVED = ['src', 'srcset', 'href'];
-const SEL =
-  'script[type="text/plain"][data-assent],[data-assent][data-src]:not(script),[data-assent][data-srcset],[data-assent][data-href]';
-const LIVE = 'data-assent-live';
-
-const move = (el: Element, from: string, to: string) => {
-  for (const a of MOVED) {
-    const v = el.getAttribute(from + a);
-    if (v != null) {
-      el.removeAttribute(from + a);
-      el.setAttribute(to + a, v);
-    }
-  }
-};
+const A = 'data-assent';
 
 /**
  * Keep third-party scripts, frames, images and stylesheets inert until the shopper has given
@@ -57,12 +37,12 @@ const move = (el: Element, from: string, to: string) => {
  *
  * Markup: `<script type="text/plain" data-assent="analytics ads" data-src="https://...">` (or
  * inline code; `data-type="module"` makes a module script), `<iframe data-assent="video" data-src>`,
- * `<img data-assent data-src data-srcset>`, `<link rel="stylesheet" data-assent data-href>`, and
- * optionally `data-assent-placeholder="text"` on a frame or image for a "Load this content" box.
+ * `<img data-assent data-src data-srcset>`, `<link rel="stylesheet" data-assent data-href>` (see
+ * {@link placeholders} for "Load this content" boxes).
  * Scripts keep every other attribute (`nonce`, `integrity`, `crossorigin`, `async`,
  * `referrerpolicy`...). A non-async external script finishes loading before the next gated
- * script runs, as the HTML parser would do. A script that ran cannot be un-run; frames, images and
- * stylesheets are unloaded again when consent goes.
+ * script runs, as the HTML parser would do. Activation is one way: a script that ran cannot be
+ * un-run, so withdrawal relies on storage clearing and `reloadOnWithdraw`.
  *
  * @example
  * ```ts
@@ -78,14 +58,13 @@ export function createGate(o: GateOptions): Gate {
   const root = o.root ?? document;
   const doc = root.ownerDocument ?? (root as Document);
   const queued = new WeakSet<Element>();
-  const boxes = new WeakMap<Element, Element>();
   const queue: HTMLScriptElement[] = [];
   let waiting = false;
   let off = false;
 
   // Purposes an element still lacks. An empty `data-assent` lacks '' and so never runs: fail closed.
   const missing = (el: Element) =>
-    (el.getAttribute('data-assent')?.match(/\S+/g) ?? ['']).filter((id) => !(id && o.allows(id)));
+    (el.getAttribute(A)?.match(/\S+/g) ?? ['']).filter((id) => !(id && o.allows(id)));
 
   // True when the parser has moved past `el` (something follows it), so its text is complete.
   const parsed = (el: Node | null): boolean => !!el && (!!el.nextSibling || parsed(el.parentNode));
@@ -98,13 +77,10 @@ export function createGate(o: GateOptions): Gate {
         queued.delete(old);
         continue;
       }
-      const s = doc.createElement('script');
-      for (const a of old.attributes)
-        if (!/^(type|data-src|data-type)$/.test(a.name)) s.setAttribute(a.name, a.value);
-      // Browsers hide `nonce` from getAttribute once parsed; the property keeps it.
-      s.nonce = old.nonce;
-      const type = old.getAttribute('data-type');
-      if (type) s.type = type;
+      // A clone keeps every attribute, the code and (per the HTML spec's cloning steps) the nonce,
+      // which browsers hide from getAttribute once parsed. Never having run, it may run.
+      const s = old.cloneNode(true) as HTMLScriptElement;
+      s.type = old.getAttribute('data-type') ?? '';
       const src = old.getAttribute('data-src');
       if (src) {
         s.src = src;
@@ -119,78 +95,45 @@ export function createGate(o: GateOptions): Gate {
           s.addEventListener('load', next);
           s.addEventListener('error', next);
         }
-      } else s.text = old.text;
+      }
       old.replaceWith(s);
     }
   };
 
   const apply = () => {
-    if (off) return;
-    for (const el of root.querySelectorAll(`[${LIVE}]`))
-      if (missing(el).length) {
-        const c = el.cloneNode(true) as Element;
-        c.removeAttribute(LIVE);
-        move(c, '', 'data-');
-        el.replaceWith(c);
+    const blocked: Element[] = [];
+    if (!off)
+      for (const el of root.querySelectorAll(`[${A}]`)) {
+        const script = el.localName == 'script';
+        const attrs = ['src', 'srcset', 'href'].filter((a) => el.hasAttribute('data-' + a));
+        // Not gated (any more): an activated script has lost its type, a live element its data-src.
+        if (queued.has(el) || (script ? (el as HTMLScriptElement).type != 'text/plain' : !attrs.length))
+          continue;
+        if (doc.readyState == 'loading' && !parsed(el)) break;
+        const m = missing(el);
+        o.onBlocked?.(el, m);
+        if (m.length) blocked.push(el);
+        else if (script) {
+          queued.add(el);
+          queue.push(el as HTMLScriptElement);
+        } else
+          for (const a of attrs) {
+            el.setAttribute(a, el.getAttribute('data-' + a)!);
+            el.removeAttribute('data-' + a);
+          }
       }
-    for (const el of root.querySelectorAll(SEL)) {
-      if (queued.has(el)) continue;
-      if (doc.readyState === 'loading' && !parsed(el)) break;
-      const m = missing(el);
-      const box = boxes.get(el);
-      if (m.length) {
-        if (
-          !box &&
-          o.requestPurpose &&
-          el.hasAttribute('data-assent-placeholder') &&
-          el.localName !== 'script'
-        ) {
-          const d = doc.createElement('div');
-          const p = doc.createElement('p');
-          const b = doc.createElement('button');
-          d.className = 'assent-placeholder';
-          p.textContent = el.getAttribute('data-assent-placeholder');
-          b.type = 'button';
-          b.textContent = o.placeholderLabel ?? 'Load this content';
-          b.addEventListener('click', () => {
-            const id = missing(el)[0];
-            if (id) o.requestPurpose!(id);
-          });
-          d.append(p, b);
-          el.before(d);
-          (el as HTMLElement).hidden = true;
-          boxes.set(el, d);
-        }
-        continue;
-      }
-      if (box) {
-        box.remove();
-        boxes.delete(el);
-        (el as HTMLElement).hidden = false;
-      }
-      if (el.localName === 'script') {
-        queued.add(el);
-        queue.push(el as HTMLScriptElement);
-      } else {
-        move(el, 'data-', '');
-        el.setAttribute(LIVE, '');
-      }
-    }
     run();
+    return blocked;
   };
 
   const mo = new MutationObserver(apply);
   mo.observe(root, { childList: true, subtree: true });
   const unsubscribe = o.subscribe?.(apply);
-  if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', apply, { once: true });
+  doc.addEventListener('DOMContentLoaded', apply);
   apply();
 
   return {
     apply,
-    scan: () =>
-      [...root.querySelectorAll(SEL)]
-        .map((element) => ({ element, missing: missing(element) }))
-        .filter((b) => b.missing.length),
     disconnect() {
       off = true;
       mo.disconnect();

@@ -13,8 +13,6 @@ export interface ConsentSubscription {
   subscribe(listener: () => void): () => void;
 }
 
-const KINDS = ['cookies', 'localStorage', 'sessionStorage'] as const;
-
 /**
  * Delete what each purpose that is not allowed left in the browser: now (storage written before
  * the shopper chose, or in another tab) and after every consent change. An entry that an allowed
@@ -35,20 +33,25 @@ export function clearOnWithdraw(
   win: Window = window,
 ): () => void {
   const was: Record<string, boolean> = {};
-  const sweep = (changed: boolean) => {
-    const drop = { cookies: [] as string[], localStorage: [] as string[], sessionStorage: [] as string[] };
+  const sweep = (changed?: unknown) => {
     const keep = new Set<string>();
+    const drop: { cookies: string[]; localStorage: string[] } = { cookies: [], localStorage: [] };
     let reload = false;
     for (const p of purposes) {
       const ok = consent.allows(p.id);
       if (changed && was[p.id] && !ok && p.reloadOnWithdraw) reload = true;
       was[p.id] = ok;
-      for (const k of KINDS) for (const x of p[k] ?? []) ok ? keep.add(k + x) : drop[k].push(x);
+      for (const k of ['cookies', 'localStorage'] as const)
+        for (const x of p[k] ?? []) {
+          if (ok) keep.add(x);
+          else drop[k].push(x);
+        }
     }
-    for (const k of KINDS) drop[k] = drop[k].filter((x) => !keep.has(k + x));
+    drop.cookies = drop.cookies.filter((x) => !keep.has(x));
+    drop.localStorage = drop.localStorage.filter((x) => !keep.has(x));
     clearPurposeStorage(drop, win);
     if (reload) win.location.reload();
   };
-  sweep(false);
-  return consent.subscribe(() => sweep(true));
+  sweep();
+  return consent.subscribe(() => sweep(1));
 }
