@@ -104,12 +104,12 @@ export function createGate(o: GateOptions): Gate {
     const blocked: Element[] = [];
     if (!off)
       for (const el of root.querySelectorAll(`[${A}]`)) {
-        const script = el.localName == 'script';
+        const script = el.localName === 'script';
         const attrs = ['src', 'srcset', 'href'].filter((a) => el.hasAttribute('data-' + a));
         // Not gated (any more): an activated script has lost its type, a live element its data-src.
-        if (queued.has(el) || (script ? (el as HTMLScriptElement).type != 'text/plain' : !attrs.length))
+        if (queued.has(el) || (script ? (el as HTMLScriptElement).type !== 'text/plain' : !attrs.length))
           continue;
-        if (doc.readyState == 'loading' && !parsed(el)) break;
+        if (doc.readyState === 'loading' && !parsed(el)) break;
         const m = missing(el);
         o.onBlocked?.(el, m);
         if (m.length) blocked.push(el);
