@@ -83,6 +83,13 @@ const en = {
   basisLegal: 'a legal obligation',
   sensitive: 'sensitive',
   footerDemo: 'A demo store for Assent. Nothing is sold, no email is sent.',
+  operatedBy: 'Operated by {controller}',
+  years: '{n} years',
+  year: '1 year',
+  months: '{n} months',
+  month: '1 month',
+  days: '{n} days',
+  day: '1 day',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -162,6 +169,13 @@ const zh: Record<MessageKey, string> = {
   basisLegal: '法定义务',
   sensitive: '敏感',
   footerDemo: 'Assent 演示商店：不会真正售出商品，也不会发送邮件。',
+  operatedBy: '运营者：{controller}',
+  years: '{n} 年',
+  year: '1 年',
+  months: '{n} 个月',
+  month: '1 个月',
+  days: '{n} 天',
+  day: '1 天',
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };
@@ -190,6 +204,20 @@ export function negotiateLocale(cookie: string | undefined, acceptLanguage: stri
     if (tag.startsWith('en')) return 'en';
   }
   return 'zh-CN';
+}
+
+/** An ISO 8601 period such as `P13M` or `P1Y6M` in words; anything else is shown as written. */
+export function formatPeriod(locale: Locale, period: string): string {
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$/.exec(period);
+  if (!m || period === 'P') return period;
+  const parts: string[] = [];
+  const units: [string | undefined, MessageKey, MessageKey][] = [
+    [m[1], 'year', 'years'],
+    [m[2], 'month', 'months'],
+    [m[3], 'day', 'days'],
+  ];
+  for (const [n, one, many] of units) if (n) parts.push(n === '1' ? t(locale, one) : t(locale, many, { n }));
+  return parts.join(locale === 'en' ? ' ' : '');
 }
 
 /** Texts the browser script needs, for the page's locale only. */

@@ -2,7 +2,7 @@
 // escaped by `html`.
 import type { AssentConfig } from '@assent/core';
 import { type Product, PRODUCTS, formatPrice } from './catalog.js';
-import { type Locale, LOCALES, type MessageKey, clientMessages, t } from './i18n.js';
+import { clientMessages, formatPeriod, type Locale, LOCALES, type MessageKey, t } from './i18n.js';
 import { type Html, type HtmlValue, html, jsonScript } from './lib/html.js';
 import type { Account } from './accounts.js';
 import type { CartLine } from './cart.js';
@@ -20,6 +20,8 @@ export interface PageContext {
   linkToken: string | undefined;
   /** Purpose ids the gated tags wait for. */
   tags: { analytics: string; ads: string };
+  /** Who runs the store (the config's controller), for the footer. */
+  controllerName: string;
 }
 
 const LANGUAGE_NAMES: Record<Locale, string> = { 'zh-CN': '中文', en: 'English' };
@@ -84,7 +86,7 @@ ${main}
     <a href="/privacy">${m('privacyNotice')}</a> ·
     <a href="/privacy#settings" data-assent-open>${m('privacySettings')}</a>
   </p>
-  <p class="demo">${m('footerDemo')}</p>
+  <p class="demo">${m('operatedBy', { controller: ctx.controllerName })} · ${m('footerDemo')}</p>
 </footer>
 <script type="text/plain" data-assent="${ctx.tags.analytics}" data-src="/tags/analytics.js" nonce="${nonce}"></script>
 <script type="text/plain" data-assent="${ctx.tags.ads}" data-src="/tags/ads.js" nonce="${nonce}"></script>
@@ -273,7 +275,7 @@ export function privacyPage(ctx: PageContext, config: AssentConfig): Html {
   <dl>
     <dt>${m('noticeBasis')}</dt><dd>${m(basis[p.basis] ?? 'basisConsent')}</dd>
     <dt>${m('noticeCategories')}</dt><dd>${cats.join(locale === 'en' ? ', ' : '、')}</dd>
-    ${p.retention ? html`<dt>${m('noticeRetention')}</dt><dd>${p.retention}</dd>` : ''}
+    ${p.retention ? html`<dt>${m('noticeRetention')}</dt><dd>${formatPeriod(locale, p.retention)}</dd>` : ''}
     ${
       p.recipients?.length
         ? html`<dt>${m('noticeRecipients')}</dt><dd>${p.recipients.map((r) => [r.name, r.country].filter(Boolean).join(', ')).join('; ')}</dd>`

@@ -152,6 +152,7 @@ export function createStorefront(options: StorefrontOptions): Storefront {
       cartCount: cartCount(parseCart(r.cookies[CART_COOKIE])),
       linkToken: await linkTokenFor(r),
       tags,
+      controllerName: options.config.controller.name ?? '',
     };
     const body = render(ctx).toString();
     r.res.writeHead(status, {

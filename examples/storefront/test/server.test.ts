@@ -2,7 +2,8 @@ import { createSubjectId, encodeBase64url, encodeConsentCookie, sha256, utf8 } f
 import { createLocalJwks, verifyLinkToken } from '@assent/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNTS, PRODUCTS } from '../src/index.js';
-import { html, jsonScript } from '../src/lib/html.js';
+import { formatPeriod } from '../src/i18n.js';
+import { escapeHtml as escape, html, jsonScript } from '../src/lib/html.js';
 import { genericList } from '../src/recommendations.js';
 import { type Harness, scriptTags, startHarness } from './helpers.js';
 
@@ -229,6 +230,21 @@ describe('pages and CSP', () => {
     expect(sw.headers.get('set-cookie')).toContain('shop_lang=en');
     const evil = await fetch(`${h.url}/lang/en?next=//evil.example/`, { redirect: 'manual' });
     expect(evil.headers.get('location')).toBe('/');
+  });
+
+  it('writes the privacy notice from the config: every purpose, in the page language', async () => {
+    const en = await (await fetch(`${h.url}/privacy`, { headers: { cookie: 'shop_lang=en' } })).text();
+    const zh = await (await fetch(`${h.url}/privacy`)).text();
+    for (const p of h.config.purposes) {
+      expect(en).toContain(`id="purpose-${p.id}"`);
+      expect(en).toContain(escape(p.texts['en']!.name!));
+      expect(zh).toContain(escape(p.texts['zh-CN']!.name!));
+    }
+    expect(en).toContain(escape(h.config.controller.name!));
+    expect(formatPeriod('en', 'P13M')).toBe('13 months');
+    expect(formatPeriod('en', 'P1Y6M')).toBe('1 year 6 months');
+    expect(formatPeriod('zh-CN', 'P30D')).toBe('30 天');
+    expect(formatPeriod('en', 'PT5M')).toBe('PT5M');
   });
 
   it('escapes what it echoes', async () => {
