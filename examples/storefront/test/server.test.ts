@@ -3,7 +3,7 @@ import { createLocalJwks, verifyLinkToken } from '@assent/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNTS, PRODUCTS } from '../src/index.js';
 import { formatPeriod } from '../src/i18n.js';
-import { escapeHtml as escape, html, jsonScript } from '../src/lib/html.js';
+import { escapeHtml, html, jsonScript } from '../src/lib/html.js';
 import { genericList } from '../src/recommendations.js';
 import { type Harness, scriptTags, startHarness } from './helpers.js';
 
@@ -237,10 +237,10 @@ describe('pages and CSP', () => {
     const zh = await (await fetch(`${h.url}/privacy`)).text();
     for (const p of h.config.purposes) {
       expect(en).toContain(`id="purpose-${p.id}"`);
-      expect(en).toContain(escape(p.texts['en']!.name!));
-      expect(zh).toContain(escape(p.texts['zh-CN']!.name!));
+      expect(en).toContain(escapeHtml(p.texts['en']!.name!));
+      expect(zh).toContain(escapeHtml(p.texts['zh-CN']!.name!));
     }
-    expect(en).toContain(escape(h.config.controller.name!));
+    expect(en).toContain(escapeHtml(h.config.controller.name!));
     expect(formatPeriod('en', 'P13M')).toBe('13 months');
     expect(formatPeriod('en', 'P1Y6M')).toBe('1 year 6 months');
     expect(formatPeriod('zh-CN', 'P30D')).toBe('30 天');
