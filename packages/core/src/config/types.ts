@@ -1,3 +1,5 @@
+import type { ConsentModeOptions } from '../gate/consent-mode.js';
+
 // The retailer's config, as `validateConfig` returns it. Every field is documented in docs/config.md.
 // Fields the law requires but the schema leaves optional (controller contact, retention, recipient
 // names...) are checked by `lintConfig`, so that the finding can cite the clause it comes from.
@@ -133,6 +135,12 @@ export interface Purpose {
   marketing?: boolean;
   /** Google Consent Mode types this purpose grants. */
   consentMode?: ConsentModeType[];
+  /** Cookies deleted when the purpose is not allowed: names or `/regex/flags` patterns (docs/gating.md). */
+  cookies?: string[];
+  /** `localStorage` keys deleted when the purpose is not allowed: names or `/regex/flags` patterns. */
+  localStorage?: string[];
+  /** Reload the page when this purpose is withdrawn, so that its scripts stop running. */
+  reloadOnWithdraw?: boolean;
   /** Pre-ticking. Never honoured: present only so that lint can report it. */
   default?: boolean;
   texts: Record<string, PurposeTexts>;
@@ -181,5 +189,7 @@ export interface AssentConfig {
   jurisdictions?: Record<string, JurisdictionRule>;
   /** Jurisdiction used when the page does not name one. */
   defaultJurisdiction?: string;
+  /** Google Consent Mode v2 defaults and options; absent, Assent leaves `gtag` alone (docs/gating.md). */
+  consentMode?: ConsentModeOptions;
   ui?: UiConfig;
 }

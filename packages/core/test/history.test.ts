@@ -1,0 +1,103 @@
+import 'fake-indexeddb/auto';
+import { createConsent, createIdbHistory, createMemoryHistory, validateEvent } from '@assent/core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { small } from './fixtures.js';
+
+let db = 0;
+const fresh = () => `assent-history-test-${++db}`;
+afterEach(() => vi.unstubAllGlobals());
+
+describe('createIdbHistory', () => {
+  it('keeps every decision in IndexedDB, oldest first, across instances', async () => {
+    const dbName = fresh();
+    let t = Date.UTC(2026, 0, 1);
+    const consent = createConsent(small(), { history: createIdbHistory({ dbName }), now: () => (t += 1000) });
+    consent.set({ analytics: true });
+    consent.set({ ads: false });
+    consent.withdraw('all');
+    await new Promise((r) => setTimeout(r, 20));
+    const records = await createIdbHistory({ dbName }).list();
+    expect(records.map((r) => r.event.method)).toEqual(['api', 'api', 'api']);
+    expect(records.map((r) => r.changed)).toEqual([['analytics'], ['ads'], ['analytics']]);
+    for (const r of records) validateEvent(r.event);
+    expect(await consent.history?.list()).toEqual(records);
+  });
+
+  it('drops the oldest records beyond maxRecords', async () => {
+    const dbName = fresh();
+    const history = createIdbHistory({ dbName, maxRecords: 3 });
+    let t = Date.UTC(2026, 0, 1);
+    const consent = createConsent(small(), { now: () => t });
+    const times: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      t += 1000;
+      times.push(new Date(t).toISOString());
+      await history.append(consent.set({ analytics: i % 2 === 0 })!);
+    }
+    expect((await history.list()).map((r) => r.event.at)).toEqual(times.slice(2));
+  });
+
+  it('keeps working in memory, with one warning, when IndexedDB is missing', async () => {
+    vi.stubGlobal('indexedDB', undefined);
+    const warnings: string[] = [];
+    const history = createIdbHistory({ dbName: fresh(), onWarning: (m) => warnings.push(m) });
+    const consent = createConsent(small(), { history });
+    consent.acceptAll();
+    consent.rejectAll();
+    await Promise.resolve();
+    expect((await history.list()).map((r) => r.event.method)).toEqual([
+      'banner:accept-all',
+      'banner:reject-all',
+    ]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('never rejects when IndexedDB is blocked (open throws or fails)', async () => {
+    const warnings: string[] = [];
+    vi.stubGlobal('indexedDB', {
+      open() {
+        throw new DOMException('The user denied permission', 'SecurityError');
+      },
+    });
+    const blocked = createIdbHistory({ dbName: fresh(), onWarning: (m) => warnings.push(m) });
+    const consent = createConsent(small(), { history: blocked });
+    expect(() => consent.acceptAll()).not.toThrow();
+    await expect(blocked.list()).resolves.toHaveLength(1);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/SecurityError|denied/);
+
+    vi.stubGlobal('indexedDB', {
+      open() {
+        const req: Record<string, unknown> = { error: new DOMException('quota', 'QuotaExceededError') };
+        setTimeout(() => (req.onerror as () => void)?.(), 0);
+        return req;
+      },
+    });
+    const failing = createIdbHistory({ dbName: fresh(), onWarning: (m) => warnings.push(m) });
+    await expect(
+      Promise.resolve(failing.append(consent.set({ analytics: false })!)),
+    ).resolves.toBeUndefined();
+    await expect(failing.list()).resolves.toHaveLength(1);
+    expect(warnings).toHaveLength(2);
+  });
+});
+
+describe('createMemoryHistory', () => {
+  it('orders by event time and keeps at most maxRecords', async () => {
+    const history = createMemoryHistory(2);
+    let t = Date.UTC(2026, 0, 1);
+    const consent = createConsent(small(), { now: () => t });
+    const times: string[] = [];
+    // Appended out of order (a clock set back): the list is by time, the oldest dropped.
+    for (const [v, dt] of [
+      [true, 0],
+      [false, -5000],
+      [true, 2000],
+    ] as const) {
+      t += dt;
+      times.push(new Date(t).toISOString());
+      history.append(consent.set({ analytics: v })!);
+    }
+    expect((await history.list()).map((r) => r.event.at)).toEqual([times[2], times[0]]);
+  });
+});
