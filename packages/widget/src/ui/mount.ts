@@ -1,4 +1,3 @@
-import { effect } from '@preact/signals';
 import { h, render } from 'preact';
 import { adoptStyles } from '../lib/styles.js';
 import type { PromptReason, SeparateAnswer } from '../lib/types.js';
@@ -44,9 +43,19 @@ export interface UiController {
 export function mountUi(options: UiOptions): UiController {
   if (!options?.consent) throw new TypeError('mountUi: options.consent is required');
   if (!options.config) throw new TypeError('mountUi: options.config is required');
-  const s = createUiState(options);
   const host = document.createElement('assent-widget');
   const shadow = host.attachShadow({ mode: 'open' });
+  let queued = false;
+  // Writes are batched: one render per task, whatever number of cells changed.
+  const paint = () => {
+    if (queued) return;
+    queued = true;
+    queueMicrotask(() => {
+      queued = false;
+      if (host.isConnected) render(h(App, { s }), root);
+    });
+  };
+  const s = createUiState(options, paint);
   adoptStyles(shadow, css, options.nonce);
   const root = document.createElement('div');
   root.className = 'r';
@@ -55,10 +64,6 @@ export function mountUi(options: UiOptions): UiController {
   shadow.append(root);
   (options.container ?? document.body).prepend(host);
   const unsubscribe = s.consent.subscribe(() => s.rev.value++);
-  // Report when the banner appears, so the loader can emit `banner` and benchmarks can time it.
-  const stop = effect(() => {
-    if (s.banner.value) s.emit('banner', { reasons: s.banner.value });
-  });
   render(h(App, { s }), root);
   const request = (id: string, separate: boolean) => {
     const p = s.purposes.find((x) => x.id === id && x.basis === 'consent' && (x.separate || !separate));
@@ -71,8 +76,9 @@ export function mountUi(options: UiOptions): UiController {
   return {
     host,
     locale: s.locale,
-    showBanner(reasons = [{ kind: 'first-visit', purposes: [] }]) {
+    showBanner(reasons = s.consent.needsPrompt().reasons) {
       s.banner.value = reasons;
+      s.emit('banner', { reasons });
     },
     openPreferences: s.openPrefs,
     requestSeparate: (id) => request(id, true),
@@ -85,7 +91,6 @@ export function mountUi(options: UiOptions): UiController {
     },
     destroy() {
       this.close();
-      stop();
       unsubscribe();
       render(null, root);
       host.remove();

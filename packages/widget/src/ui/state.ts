@@ -1,6 +1,6 @@
-import { signal } from '@preact/signals';
 import { dirOf, pickLocale } from '../lib/locale.js';
 import type { AssentConfig, Consent, ConsentHistory, PromptReason, SeparateAnswer } from '../lib/types.js';
+import { cell } from './lib/cell.js';
 import { fill } from './lib/format.js';
 import { type PurposeView, purposeViews } from './lib/model.js';
 import { en, type TextKey } from './texts/en.js';
@@ -41,8 +41,8 @@ export interface SeparateRequest {
 
 export type UiState = ReturnType<typeof createUiState>;
 
-/** The reactive state of one mounted widget. */
-export function createUiState(o: UiOptions) {
+/** The state of one mounted widget; `paint` re-renders it and is called after every change. */
+export function createUiState(o: UiOptions, paint: () => void) {
   const { config, consent } = o;
   const locale = pickLocale(
     config.locales,
@@ -65,12 +65,12 @@ export function createUiState(o: UiOptions) {
     emit: o.emit ?? (() => {}),
     trusted: o.isTrusted ?? ((e: Event) => e.isTrusted),
     /** Bumped on every consent change so that views re-read the decisions. */
-    rev: signal(0),
-    banner: signal<PromptReason[] | null>(null),
-    prefs: signal(false),
-    separate: signal<SeparateRequest | null>(null),
+    rev: cell(0, paint),
+    banner: cell<PromptReason[] | null>(null, paint),
+    prefs: cell(false, paint),
+    separate: cell<SeparateRequest | null>(null, paint),
     /** Text for the polite live region. */
-    said: signal(''),
+    said: cell('', paint),
     /** Run `fn` only for a trusted event; the only way the UI changes consent. */
     act: (fn: () => void) => (e: Event) => {
       if (s.trusted(e)) fn();
