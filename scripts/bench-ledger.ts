@@ -7,6 +7,7 @@
 // loop. The generator is a keep-alive HTTP/1.1 client on raw sockets, closed loop: each connection
 // sends its next request when the previous answer arrived; every event is new (fresh id, subject).
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -23,7 +24,8 @@ const arg = (name: string, fallback?: string): string => {
   return fallback;
 };
 
-const PG_ADMIN = process.env.ASSENT_TEST_PG ?? 'postgresql://postgres@localhost/postgres?host=/var/run/postgresql';
+const PG_ADMIN =
+  process.env.ASSENT_TEST_PG ?? 'postgresql://postgres@localhost/postgres?host=/var/run/postgresql';
 const HASH = 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0';
 
 function eventJson(): string {
@@ -61,7 +63,8 @@ async function serve(): Promise<void> {
     let storage: { database?: string; postgres?: string } = { database: join(dir, 'bench.db') };
     let dropDb = async () => {};
     if (mode === 'postgres') {
-      const pg = (await import('pg')).default;
+      // pg is the ledger's dependency, not the workspace root's.
+      const pg = createRequire(new URL('../packages/ledger/package.json', import.meta.url))('pg');
       const name = `assent_bench_${process.pid}`;
       const admin = new pg.Client({ connectionString: PG_ADMIN });
       await admin.connect();
@@ -146,7 +149,7 @@ async function load(): Promise<void> {
   const refiller = setInterval(refill, 1);
   for (let c = 0; c < connections; c++) {
     const sock = connect({ host: url.hostname, port: Number(url.port), noDelay: true });
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     let sentAt = 0;
     const send = () => {
       if (stopped) return sock.end();
@@ -222,7 +225,12 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function measure(target: string, batch: number, connections: number, extra: string[] = []): Promise<Row> {
+async function measure(
+  target: string,
+  batch: number,
+  connections: number,
+  extra: string[] = [],
+): Promise<Row> {
   const server = child('server', ['--mode', target, ...extra]);
   const ready = await firstLine(server, 'ready ');
   const url = ready.slice('ready '.length).trim();
@@ -258,13 +266,19 @@ async function main(): Promise<void> {
       [1, Number(arg('connections-single', '64'))],
       [100, Number(arg('connections-batch', '16'))],
     ] as const) {
-      const row = await measure(target, batch, conns, target === 'bare' ? [] : ['--threads', arg('threads', '-1')]);
+      const row = await measure(
+        target,
+        batch,
+        conns,
+        target === 'bare' ? [] : ['--threads', arg('threads', '-1')],
+      );
       rows.push(row);
       process.stderr.write(`${target} batch=${batch}: ${Math.round(row.eventsPerSecond)} events/s\n`);
     }
   }
   const ceiling = (batch: number) => rows.find((r) => r.target === 'bare' && r.batch === batch);
-  const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+  const fmt = (n: number, d = 0) =>
+    n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   const lines = [
     '| target | events/request | events/s | requests/s | p50 ms | p99 ms | errors | vs bare node:http |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',

@@ -1,7 +1,8 @@
 // ISO 8601 durations for retention (`purge --older-than P2Y`). Years and months are calendar
 // units, so they are applied to a date rather than turned into a fixed number of seconds.
 
-const DURATION = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?!$)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
+const DURATION =
+  /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?!$)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
 
 /**
  * The instant `duration` before `from`. Throws TypeError for anything but an ISO 8601 duration
@@ -14,7 +15,10 @@ const DURATION = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?!$)(?
  */
 export function subtractDuration(duration: string, from: Date = new Date()): Date {
   const m = typeof duration === 'string' ? DURATION.exec(duration) : null;
-  if (!m) throw new TypeError(`olderThan must be an ISO 8601 duration such as P1Y or P90D, not ${String(duration)}`);
+  if (!m)
+    throw new TypeError(
+      `olderThan must be an ISO 8601 duration such as P1Y or P90D, not ${String(duration)}`,
+    );
   const [y, mo, w, d, h, mi, s] = m.slice(1).map((v) => Number(v ?? 0)) as [
     number,
     number,

@@ -55,7 +55,11 @@ function iso27560(e: LedgerEntry, row: EntryRow, ctx: ExportContext): unknown {
     record_id: e.id,
     pii_principal_id: e.subject,
     pii_controllers: ctx.controller ? [controllerOf(ctx.controller)] : [],
-    notice: { notice_id: e.policy.version, notice_hash: e.policy.hash, ...(ctx.noticeUrl ? { url: ctx.noticeUrl } : {}) },
+    notice: {
+      notice_id: e.policy.version,
+      notice_hash: e.policy.hash,
+      ...(ctx.noticeUrl ? { url: ctx.noticeUrl } : {}),
+    },
     language: e.locale,
     jurisdiction: e.jurisdiction,
     purposes: Object.entries(e.purposes).map(([id, p]) => ({

@@ -8,14 +8,14 @@ import { thumbprint } from '@assent/verifier';
 import { KeyStoreInvalid } from './errors.js';
 
 /** An Ed25519 public key as published in the JWKS. */
-export interface PublicJwk {
+export type PublicJwk = {
   kty: 'OKP';
   crv: 'Ed25519';
   x: string;
   kid: string;
   alg: 'EdDSA';
   use: 'sig';
-}
+};
 
 /** One key in the key file. Only the current key keeps its private half `d`. */
 export interface StoredKey {
@@ -58,7 +58,12 @@ const B64U = /^[A-Za-z0-9_-]+$/;
 function newKey(now: Date): StoredKey {
   const { privateKey } = generateKeyPairSync('ed25519');
   const jwk = privateKey.export({ format: 'jwk' }) as { x: string; d: string };
-  return { kid: thumbprint({ kty: 'OKP', crv: 'Ed25519', x: jwk.x }), x: jwk.x, d: jwk.d, createdAt: now.toISOString() };
+  return {
+    kid: thumbprint({ kty: 'OKP', crv: 'Ed25519', x: jwk.x }),
+    x: jwk.x,
+    d: jwk.d,
+    createdAt: now.toISOString(),
+  };
 }
 
 /**
@@ -89,7 +94,8 @@ export function rotateKeyStore(
   options: { receiptTtlSeconds: number; now?: Date },
 ): KeyStoreData {
   const ttl = options?.receiptTtlSeconds;
-  if (!Number.isSafeInteger(ttl) || ttl <= 0) throw new TypeError('receiptTtlSeconds must be a positive integer');
+  if (!Number.isSafeInteger(ttl) || ttl <= 0)
+    throw new TypeError('receiptTtlSeconds must be a positive integer');
   const now = options.now ?? new Date();
   const publishUntil = new Date(now.getTime() + (ttl + 86_400) * 1000).toISOString();
   // Retired public keys stay in the file for good (`verify` checks old tree heads with them); only
@@ -125,7 +131,8 @@ export function parseKeyStore(value: unknown): KeyStoreData {
     const p = `$.keys[${i}]`;
     if (!isObject(k)) bad(p, 'must be an object');
     const key = k as Record<string, unknown>;
-    if (typeof key.x !== 'string' || Buffer.from(key.x, 'base64url').length !== 32) bad(`${p}.x`, 'must be 32 bytes');
+    if (typeof key.x !== 'string' || Buffer.from(key.x, 'base64url').length !== 32)
+      bad(`${p}.x`, 'must be 32 bytes');
     if (key.kid !== thumbprint({ kty: 'OKP', crv: 'Ed25519', x: key.x as string }))
       bad(`${p}.kid`, 'must be the RFC 7638 thumbprint of the key');
     if (i === 0 && (typeof key.d !== 'string' || Buffer.from(key.d, 'base64url').length !== 32))
@@ -155,7 +162,10 @@ export function importKeyStore(data: KeyStoreData, now: Date = new Date()): Ledg
       format: 'jwk',
     });
   } catch (cause) {
-    throw new KeyStoreInvalid('the current key is not a valid Ed25519 private key', { path: '$.keys[0]', cause });
+    throw new KeyStoreInvalid('the current key is not a valid Ed25519 private key', {
+      path: '$.keys[0]',
+      cause,
+    });
   }
   const derived = (signingKey.export({ format: 'jwk' }) as { x: string }).x;
   if (derived !== current.x)
@@ -163,7 +173,14 @@ export function importKeyStore(data: KeyStoreData, now: Date = new Date()): Ledg
   const published = checked.keys.filter(
     (k, i) => i === 0 || !k.publishUntil || Date.parse(k.publishUntil) > now.getTime(),
   );
-  const pub = (k: StoredKey): PublicJwk => ({ kty: 'OKP', crv: 'Ed25519', x: k.x, kid: k.kid, alg: 'EdDSA', use: 'sig' });
+  const pub = (k: StoredKey): PublicJwk => ({
+    kty: 'OKP',
+    crv: 'Ed25519',
+    x: k.x,
+    kid: k.kid,
+    alg: 'EdDSA',
+    use: 'sig',
+  });
   return {
     kid: current.kid,
     signingKey,

@@ -4,10 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { type ConsentEvent, canonicalize, validateEvents } from '@assent/core/protocol';
 import { createLocalJwks, type KeySet } from '@assent/verifier';
-import { EventConflict, EventErased } from './errors.js';
+import { EventConflict, EventErased, StorageUnavailable } from './errors.js';
 import { type Controller, type ExportFormat, EXPORT_FORMATS } from './export.js';
 import { createHandler, exportLines } from './http/handler.js';
-import { importKeyStore, type KeyStoreData, type LedgerKeys, loadOrCreateKeyStore } from './keys.js';
+import {
+  importKeyStore,
+  type KeyStoreData,
+  type LedgerKeys,
+  loadOrCreateKeyStore,
+  type PublicJwk,
+} from './keys.js';
 import { sha256 } from './lib/hash.js';
 import { type RateLimit, RateLimiter } from './rate-limit.js';
 import { type EventItem, newItemId, type SequenceContext } from './sequence.js';
@@ -26,7 +32,13 @@ export interface LedgerOptions {
   /** PostgreSQL instead of SQLite: a connection string, or options. */
   postgres?:
     | string
-    | { connectionString: string; schema?: string; sequencer?: boolean; poolSize?: number; integrateTimeoutMs?: number };
+    | {
+        connectionString: string;
+        schema?: string;
+        sequencer?: boolean;
+        poolSize?: number;
+        integrateTimeoutMs?: number;
+      };
   /** The key document (see `createKeyStore`). Takes precedence over `keyFile`. */
   keys?: KeyStoreData;
   /** Key file, created with mode 0600 on first start when missing (and `ASSENT_LEDGER_KEY` is unset). */
@@ -79,7 +91,7 @@ export interface Ledger {
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
   readonly store: Store;
   /** The JWKS the ledger publishes. */
-  jwks(): { keys: object[] };
+  jwks(): { keys: PublicJwk[] };
   /** Append events programmatically (same validation as the HTTP API); resolves to receipts. */
   append(events: unknown): Promise<string[]>;
   /** Make an API token; the token string is returned once and only its hash is stored. */
@@ -136,12 +148,16 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
   for (const o of options.corsOrigins ?? [])
     if (typeof o !== 'string' || !/^https?:\/\/[^/]+$/.test(o))
       throw new TypeError(`corsOrigins: ${String(o)} is not an origin such as https://shop.example`);
-  if (options.issuer !== undefined && typeof options.issuer !== 'string') throw new TypeError('issuer must be a string');
+  if (options.issuer !== undefined && typeof options.issuer !== 'string')
+    throw new TypeError('issuer must be a string');
 
   let keys: LedgerKeys;
   if (options.keys) keys = importKeyStore(options.keys);
   else if (options.keyFile || process.env.ASSENT_LEDGER_KEY) {
-    const { data } = await loadOrCreateKeyStore({ file: options.keyFile, env: process.env.ASSENT_LEDGER_KEY });
+    const { data } = await loadOrCreateKeyStore({
+      file: options.keyFile,
+      env: process.env.ASSENT_LEDGER_KEY,
+    });
     keys = importKeyStore(data);
   } else throw new TypeError('keys or keyFile is required (or set ASSENT_LEDGER_KEY)');
 
@@ -166,7 +182,8 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
   let store: Store;
   try {
     if (options.postgres !== undefined) {
-      const pg = typeof options.postgres === 'string' ? { connectionString: options.postgres } : options.postgres;
+      const pg =
+        typeof options.postgres === 'string' ? { connectionString: options.postgres } : options.postgres;
       store = await openPostgresStore(ctx, { ...pg, ...stripUndefined(commit) });
     } else {
       store = openSqliteStore(ctx, { file: options.database ?? ':memory:', ...stripUndefined(commit) });
@@ -218,7 +235,8 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
     store,
     jwks: () => keys.jwks,
     listen(port = 8787, host = '127.0.0.1') {
-      if (!Number.isSafeInteger(port) || port < 0 || port > 65535) throw new TypeError('port must be 0 to 65535');
+      if (!Number.isSafeInteger(port) || port < 0 || port > 65535)
+        throw new TypeError('port must be 0 to 65535');
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -247,16 +265,26 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
       const events = validateEvents(input, maxEventsPerRequest);
       const receivedAt = new Date().toISOString();
       const items: EventItem[] = events.map((e) => {
-        if (e.link !== undefined) throw new TypeError('append() takes events without link tokens; post them over HTTP');
+        if (e.link !== undefined)
+          throw new TypeError('append() takes events without link tokens; post them over HTTP');
         const event: Omit<ConsentEvent, 'link'> = e;
         const canonical = canonicalize(event);
-        return { kind: 'event', id: e.id, subject: e.subject, event, canonical, digest: sha256(canonical), receivedAt };
+        return {
+          kind: 'event',
+          id: e.id,
+          subject: e.subject,
+          event,
+          canonical,
+          digest: sha256(canonical),
+          receivedAt,
+        };
       });
       const outcomes = await store.append(items);
       return outcomes.map((o, i) => {
         if (o.status === 'ok') return o.receipt;
         const path = `$[${i}].id`;
-        if (o.status === 'conflict') throw new EventConflict(`${path}: recorded with a different body`, { path });
+        if (o.status === 'conflict')
+          throw new EventConflict(`${path}: recorded with a different body`, { path });
         throw new EventErased(`${path}: recorded and later erased`, { path });
       });
     },
@@ -287,12 +315,19 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
       return { seq: o.seq, erased: o.erased, before };
     },
     async treeHead() {
-      const h = (await store.latestTreeHead()) ?? (await store.refreshTreeHead(true));
-      if (!h) throw new Error('no tree head');
-      return h;
+      // On PostgreSQL another process may be the sequencer; its first head comes within a second.
+      const until = Date.now() + 10_000;
+      for (;;) {
+        const h = (await store.latestTreeHead()) ?? (await store.refreshTreeHead(true));
+        if (h) return h;
+        if (Date.now() > until)
+          throw new StorageUnavailable('no signed tree head yet: is a sequencer running?');
+        await new Promise((r) => setTimeout(r, 50));
+      }
     },
     async *export(format = 'native') {
-      if (!EXPORT_FORMATS.includes(format)) throw new TypeError(`format must be one of ${EXPORT_FORMATS.join(', ')}`);
+      if (!EXPORT_FORMATS.includes(format))
+        throw new TypeError(`format must be one of ${EXPORT_FORMATS.join(', ')}`);
       const ectx = { controller: options.controller, noticeUrl: options.noticeUrl, issuer: ctx.issuer };
       yield* exportLines(store, format, ectx, 0, await store.treeSize());
     },

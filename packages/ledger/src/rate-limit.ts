@@ -14,7 +14,8 @@ export class RateLimiter {
   #lastSweep = 0;
 
   constructor(rule: RateLimit) {
-    if (!Number.isFinite(rule?.limit) || rule.limit <= 0) throw new TypeError('rateLimit limit must be positive');
+    if (!Number.isFinite(rule?.limit) || rule.limit <= 0)
+      throw new TypeError('rateLimit limit must be positive');
     if (!Number.isFinite(rule.windowSeconds) || rule.windowSeconds <= 0)
       throw new TypeError('rateLimit windowSeconds must be positive');
     this.#limit = rule.limit;
@@ -54,6 +55,10 @@ export function addressKey(address: string | undefined): string {
   const parts = head.split('::');
   const left = parts[0] ? parts[0].split(':') : [];
   const right = parts[1] ? parts[1].split(':') : [];
-  const full = parts.length > 1 ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${full.slice(0, 4).map((p) => p.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const full =
+    parts.length > 1 ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${full
+    .slice(0, 4)
+    .map((p) => p.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

@@ -88,9 +88,9 @@ export interface SequenceContext {
 /** Seqs each tombstone item erases among already-stored entries, fetched before sequencing. */
 export type Erasable = ReadonlyMap<string, readonly number[]>;
 
-
 /** Keyed hash of a subject id, as tombstones and the access log carry it. */
-export const subjectHash = (secret: Buffer, subject: string): string => b64u(keyed(secret, `subject:${subject}`));
+export const subjectHash = (secret: Buffer, subject: string): string =>
+  b64u(keyed(secret, `subject:${subject}`));
 
 /** Keyed hash of a customer id (from a link token). */
 export const customerHash = (secret: Buffer, cid: string): Buffer => keyed(secret, `customer:${cid}`);
@@ -151,7 +151,15 @@ export function sequence(
   items: readonly Item[],
   erasable: Erasable,
 ): Sequenced {
-  const out: Sequenced = { rows: [], nodes: [], links: [], erasures: [], receipts: new Map(), claims: [], claimRows: [] };
+  const out: Sequenced = {
+    rows: [],
+    nodes: [],
+    links: [],
+    erasures: [],
+    receipts: new Map(),
+    claims: [],
+    claimRows: [],
+  };
   for (const item of items) {
     const seq = range.size;
     let row: EntryRow;
@@ -188,7 +196,9 @@ export function sequence(
         id: item.id,
         seq,
         receivedAt: item.receivedAt,
-        ...(item.kind === 'erasure' ? { subject: subjectHash(ctx.secret, item.subject) } : { before: item.before }),
+        ...(item.kind === 'erasure'
+          ? { subject: subjectHash(ctx.secret, item.subject) }
+          : { before: item.before }),
         erased: ranges,
       };
       const body = canonicalize(tomb);

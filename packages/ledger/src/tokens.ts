@@ -17,7 +17,8 @@ export function mintToken(
 ): { token: string; record: TokenRecord } {
   if (!Array.isArray(scopes) || scopes.length === 0) throw new TypeError('scopes must be a non-empty array');
   for (const s of scopes)
-    if (!SCOPES.includes(s as Scope)) throw new TypeError(`scopes: unknown scope ${s} (one of ${SCOPES.join(', ')})`);
+    if (!SCOPES.includes(s as Scope))
+      throw new TypeError(`scopes: unknown scope ${s} (one of ${SCOPES.join(', ')})`);
   const { expiresInSeconds } = options;
   if (expiresInSeconds !== undefined && (!Number.isSafeInteger(expiresInSeconds) || expiresInSeconds <= 0))
     throw new TypeError('expiresInSeconds must be a positive integer');

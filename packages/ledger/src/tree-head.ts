@@ -5,7 +5,12 @@ import type { Signer } from './signer.js';
 import type { StoredTreeHead } from './store/store.js';
 
 /** Sign a tree head for `treeSize` leaves with root `rootHash`. */
-export function signTreeHead(signer: Signer, treeSize: number, rootHash: Buffer, timestamp = Date.now()): StoredTreeHead {
+export function signTreeHead(
+  signer: Signer,
+  treeSize: number,
+  rootHash: Buffer,
+  timestamp = Date.now(),
+): StoredTreeHead {
   const head: TreeHead = { treeSize, rootHash: b64u(rootHash), timestamp };
   return { treeSize, rootHash, timestamp, jws: signer.signSync(signer.header(TREE_HEAD_TYP), head) };
 }

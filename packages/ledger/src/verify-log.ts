@@ -64,7 +64,10 @@ export async function verifyStore(store: Store, options: VerifyOptions = {}): Pr
   const heads = (await store.treeHeads()).filter((h) => h.treeSize <= size);
   const later = (await store.treeHeads()).filter((h) => h.treeSize > size);
   for (const h of later)
-    problems.push({ code: 'ERR_SIZE_MISMATCH', message: `a tree head claims ${h.treeSize} entries; the log has ${size}` });
+    problems.push({
+      code: 'ERR_SIZE_MISMATCH',
+      message: `a tree head claims ${h.treeSize} entries; the log has ${size}`,
+    });
   const jwks = options.keys ? createLocalJwks(options.keys as never) : undefined;
   for (const h of heads) {
     if (!jwks) break;
@@ -106,7 +109,11 @@ export async function verifyStore(store: Store, options: VerifyOptions = {}): Pr
     const completed: Array<{ node: CompletedNode; seq: number }> = [];
     for (const row of rows) {
       if (row.seq !== range.size) {
-        problems.push({ code: 'ERR_SEQ_GAP', message: `expected seq ${range.size}, found ${row.seq}`, seq: range.size });
+        problems.push({
+          code: 'ERR_SEQ_GAP',
+          message: `expected seq ${range.size}, found ${row.seq}`,
+          seq: range.size,
+        });
         return finish();
       }
       // The tree is rebuilt from the stored leaves: a body edited without its leaf shows up here as

@@ -3,7 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ConsentEvent, createEventId, createSubjectId } from '@assent/core/protocol';
-import { createKeyStore, createLedger, type KeyStoreData, type Ledger, type LedgerOptions } from '@assent/ledger';
+import {
+  createKeyStore,
+  createLedger,
+  type KeyStoreData,
+  type Ledger,
+  type LedgerOptions,
+} from '@assent/ledger';
 import pg from 'pg';
 
 export const HASH_A = 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0';
@@ -26,7 +32,8 @@ export function makeEvent(over: Partial<ConsentEvent> = {}): ConsentEvent {
 }
 
 /** Admin connection for creating and dropping test databases. */
-export const PG_ADMIN = process.env.ASSENT_TEST_PG ?? 'postgresql://postgres@localhost/postgres?host=/var/run/postgresql';
+export const PG_ADMIN =
+  process.env.ASSENT_TEST_PG ?? 'postgresql://postgres@localhost/postgres?host=/var/run/postgresql';
 
 export function pgUrl(db: string): string {
   const u = new URL(PG_ADMIN);
@@ -84,7 +91,13 @@ export async function fixture(backend: Backend): Promise<Fixture> {
     dir,
     storage,
     async ledger(options = {}) {
-      const l = await createLedger({ keys, rateLimit: false, issuer: 'https://ledger.test', ...storage(), ...options });
+      const l = await createLedger({
+        keys,
+        rateLimit: false,
+        issuer: 'https://ledger.test',
+        ...storage(),
+        ...options,
+      });
       open.push(l);
       return l;
     },
@@ -96,21 +109,82 @@ export async function fixture(backend: Backend): Promise<Fixture> {
   };
 }
 
+/** A parsed JSON response body; tests index into the documented shapes directly. */
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies of many shapes, checked by the assertions
+export type Json = any;
+
 export async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${url}/v1/events`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Json };
 }
 
 export async function get(url: string, headers: Record<string, string> = {}) {
   const res = await fetch(url, { headers });
   const text = await res.text();
-  let body: any = text;
+  let body: Json = text;
   try {
     body = JSON.parse(text);
   } catch {}
   return { status: res.status, headers: res.headers, body, text };
+}
+
+/** Change one byte of the stored body of `seq`, directly in the database. */
+export async function tamperBody(fx: Fixture, seq: number): Promise<void> {
+  const flip = (body: string) => {
+    // Change a digit of the `at` time: still JSON, still canonical-looking, different bytes.
+    const i = body.indexOf('"at":"') + 8;
+    const c = body[i]!;
+    return body.slice(0, i) + (c === '9' ? '8' : String(Number(c) + 1)) + body.slice(i + 1);
+  };
+  const s = fx.storage();
+  if (s.postgres) {
+    const c = new pg.Client({ connectionString: s.postgres as string });
+    await c.connect();
+    try {
+      const r = await c.query('SELECT body FROM assent.entries WHERE seq = $1', [seq]);
+      await c.query('UPDATE assent.entries SET body = $1 WHERE seq = $2', [flip(r.rows[0].body), seq]);
+    } finally {
+      await c.end();
+    }
+  } else {
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(s.database!);
+    try {
+      const r = db.prepare('SELECT body FROM entries WHERE seq = ?').get(seq) as { body: string };
+      db.prepare('UPDATE entries SET body = ? WHERE seq = ?').run(flip(r.body), seq);
+    } finally {
+      db.close();
+    }
+  }
+}
+
+/** Every text the database stores, concatenated (for "this never appears at rest" checks). */
+export async function everythingStored(fx: Fixture): Promise<string> {
+  const s = fx.storage();
+  if (s.postgres) {
+    const c = new pg.Client({ connectionString: s.postgres as string });
+    await c.connect();
+    try {
+      const tables = await c.query(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'assent'`,
+      );
+      let all = '';
+      for (const t of tables.rows) {
+        const r = await c.query(`SELECT * FROM assent.${t.table_name}`);
+        all += JSON.stringify(r.rows, (_k, v) =>
+          v?.type === 'Buffer' ? Buffer.from(v.data).toString('latin1') : v,
+        );
+      }
+      return all;
+    } finally {
+      await c.end();
+    }
+  }
+  const { readFileSync, existsSync } = await import('node:fs');
+  const files = [s.database!, `${s.database}-wal`].filter((f) => existsSync(f));
+  return files.map((f) => readFileSync(f).toString('latin1')).join('');
 }

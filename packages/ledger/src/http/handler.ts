@@ -117,7 +117,11 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   }
   if (path === '/healthz') {
     allow(method, ['GET']);
-    return sendJson(res, 200, { status: 'ok', storage: ctx.store.kind, treeSize: await ctx.store.treeSize() });
+    return sendJson(res, 200, {
+      status: 'ok',
+      storage: ctx.store.kind,
+      treeSize: await ctx.store.treeSize(),
+    });
   }
   if (path === '/v1/log/sth') {
     allow(method, ['GET']);
@@ -135,7 +139,12 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
     const parts = path.slice('/v1/subjects/'.length).split('/');
     const subject = decodeURIComponent(parts[0] ?? '');
     if (!SUBJECT_ID.test(subject))
-      throw new HttpError(400, 'ERR_SUBJECT_INVALID', 'the subject must be a 128-bit base64url id', 'subject');
+      throw new HttpError(
+        400,
+        'ERR_SUBJECT_INVALID',
+        'the subject must be a 128-bit base64url id',
+        'subject',
+      );
     if (parts.length === 1) {
       allow(method, ['DELETE']);
       return eraseSubject(ctx, req, res, subject);
@@ -202,10 +211,20 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
       throw new HttpError(400, 'ERR_DURATION_INVALID', (e as Error).message, '$.olderThan');
     }
     const [o] = await ctx.store.append([
-      { kind: 'retention', id: newItemId(), before: before.toISOString(), receivedAt: new Date().toISOString() },
+      {
+        kind: 'retention',
+        id: newItemId(),
+        before: before.toISOString(),
+        receivedAt: new Date().toISOString(),
+      },
     ]);
     if (o?.status !== 'tombstone') throw new HttpError(500, 'ERR_INTERNAL', 'purge was not recorded');
-    return sendJson(res, 200, { before: before.toISOString(), erased: o.erased, seq: o.seq, leafHash: b64u(o.leaf) });
+    return sendJson(res, 200, {
+      before: before.toISOString(),
+      erased: o.erased,
+      seq: o.seq,
+      leafHash: b64u(o.leaf),
+    });
   }
   throw new HttpError(404, 'ERR_NOT_FOUND', `no endpoint ${path}`);
 }
@@ -234,7 +253,11 @@ function intParam(query: URLSearchParams, name: string, fallback?: number): numb
 async function jsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json' && type !== 'text/plain')
-    throw new HttpError(415, 'ERR_UNSUPPORTED_MEDIA_TYPE', 'send application/json (or text/plain for beacons)');
+    throw new HttpError(
+      415,
+      'ERR_UNSUPPORTED_MEDIA_TYPE',
+      'send application/json (or text/plain for beacons)',
+    );
   const raw = await readBody(req, limit);
   try {
     return JSON.parse(raw.toString('utf8'));
@@ -336,7 +359,12 @@ async function postEvents(ctx: HandlerContext, req: IncomingMessage, res: Server
       receipts[i] = null;
       failure ??=
         o.status === 'conflict'
-          ? new HttpError(409, 'ERR_EVENT_CONFLICT', 'this event id was recorded with a different body', `$[${i}].id`)
+          ? new HttpError(
+              409,
+              'ERR_EVENT_CONFLICT',
+              'this event id was recorded with a different body',
+              `$[${i}].id`,
+            )
           : new HttpError(410, 'ERR_EVENT_ERASED', 'this event was recorded and later erased', `$[${i}].id`);
     }
   });
@@ -380,7 +408,12 @@ async function getInclusion(ctx: HandlerContext, res: ServerResponse, query: URL
   const size = await ctx.store.treeSize();
   const treeSize = intParam(query, 'treeSize', (await ctx.store.latestTreeHead())?.treeSize ?? size);
   if (treeSize > size)
-    throw new HttpError(400, 'ERR_PARAM_INVALID', `treeSize ${treeSize} exceeds the log size ${size}`, 'treeSize');
+    throw new HttpError(
+      400,
+      'ERR_PARAM_INVALID',
+      `treeSize ${treeSize} exceeds the log size ${size}`,
+      'treeSize',
+    );
   if (seq >= treeSize)
     throw new HttpError(400, 'ERR_PARAM_INVALID', `seq ${seq} is not in a tree of ${treeSize}`, 'seq');
   const [leaf] = await ctx.store.nodes([{ level: 0, index: seq }]);
@@ -388,7 +421,11 @@ async function getInclusion(ctx: HandlerContext, res: ServerResponse, query: URL
   sendJson(res, 200, { seq, treeSize, leafHash: b64u(leaf!), proof: proof.map(b64u) });
 }
 
-async function getConsistency(ctx: HandlerContext, res: ServerResponse, query: URLSearchParams): Promise<void> {
+async function getConsistency(
+  ctx: HandlerContext,
+  res: ServerResponse,
+  query: URLSearchParams,
+): Promise<void> {
   const first = intParam(query, 'first');
   const second = intParam(query, 'second');
   const size = await ctx.store.treeSize();
@@ -412,7 +449,8 @@ async function readSubject(
   if (!p) throw unauthorized('a token with scope read:subject or a link token for this subject is required');
   let who: string;
   if (p.kind === 'token') {
-    if (!p.token.scopes.includes('read:subject')) throw new HttpError(403, 'ERR_FORBIDDEN', 'scope read:subject is required');
+    if (!p.token.scopes.includes('read:subject'))
+      throw new HttpError(403, 'ERR_FORBIDDEN', 'scope read:subject is required');
     who = `token:${p.token.id}`;
   } else {
     if (p.sub !== subject && !(await ctx.store.isLinked(subject, p.customer)))
@@ -467,7 +505,12 @@ async function getExport(
   const token = await requireScope(ctx, req, 'audit');
   const format = (query.get('format') ?? 'native') as ExportFormat;
   if (!EXPORT_FORMATS.includes(format))
-    throw new HttpError(400, 'ERR_PARAM_INVALID', `format must be one of ${EXPORT_FORMATS.join(', ')}`, 'format');
+    throw new HttpError(
+      400,
+      'ERR_PARAM_INVALID',
+      `format must be one of ${EXPORT_FORMATS.join(', ')}`,
+      'format',
+    );
   const from = intParam(query, 'from', 0);
   const end = await ctx.store.treeSize();
   await ctx.store.logAccess({

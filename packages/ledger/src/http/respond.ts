@@ -70,8 +70,7 @@ export function sendError(res: ServerResponse, e: HttpError, extra: Record<strin
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit)
-    return Promise.reject(tooLarge(limit));
+  if (declared !== undefined && Number(declared) > limit) return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -90,11 +89,14 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     });
     req.on('error', (e) => {
-      if (!failed) reject(new HttpError(400, 'ERR_BODY_INCOMPLETE', `the request body did not arrive: ${e.message}`));
+      if (!failed)
+        reject(new HttpError(400, 'ERR_BODY_INCOMPLETE', `the request body did not arrive: ${e.message}`));
       failed = true;
     });
   });
 }
 
 const tooLarge = (limit: number) =>
-  new HttpError(413, 'ERR_BODY_TOO_LARGE', `the body is larger than ${limit} bytes`, null, { connection: 'close' });
+  new HttpError(413, 'ERR_BODY_TOO_LARGE', `the body is larger than ${limit} bytes`, null, {
+    connection: 'close',
+  });

@@ -10,7 +10,8 @@ export const asBuffer = (u: Uint8Array): Buffer =>
 export const leafOf = (canonical: string): Buffer => asBuffer(verifierLeaf(Buffer.from(canonical, 'utf8')));
 
 /** RFC 6962 interior node hash. */
-export const nodeOf = (left: Uint8Array, right: Uint8Array): Buffer => asBuffer(verifierChildren(left, right));
+export const nodeOf = (left: Uint8Array, right: Uint8Array): Buffer =>
+  asBuffer(verifierChildren(left, right));
 
 /** SHA-256 (tokens, idempotency digests). */
 export const sha256 = (data: string | Uint8Array): Buffer => createHash('sha256').update(data).digest();

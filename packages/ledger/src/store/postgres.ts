@@ -8,7 +8,14 @@
 // interval. This is the pattern of Certificate Transparency logs (Trillian's sequencer).
 import pg from 'pg';
 import { CompactRange, type NodeCoord, cover } from '../merkle.js';
-import { type EntryRow, type EventItem, type Item, type SequenceContext, sequence, signReceipts } from '../sequence.js';
+import {
+  type EntryRow,
+  type EventItem,
+  type Item,
+  type SequenceContext,
+  sequence,
+  signReceipts,
+} from '../sequence.js';
 import { signTreeHead, treeHeadDue } from '../tree-head.js';
 import { LogConflict, StorageUnavailable } from '../errors.js';
 import { countRanges, outcomeOfStored } from './sqlite.js';
@@ -124,7 +131,8 @@ function itemOf(r: PendingRow): Item {
       receivedAt: r.received_at,
     };
   }
-  if (r.kind === 'erasure') return { kind: 'erasure', id: r.id, subject: r.subject!, receivedAt: r.received_at };
+  if (r.kind === 'erasure')
+    return { kind: 'erasure', id: r.id, subject: r.subject!, receivedAt: r.received_at };
   return { kind: 'retention', id: r.id, before: r.before!, receivedAt: r.received_at };
 }
 
@@ -243,7 +251,8 @@ export class PostgresStore implements Store {
     if (!this.#ctx) return Promise.reject(new TypeError('this store was opened without signing keys'));
     const now = Date.now();
     const all = items.map(
-      (item) => new Promise<Outcome>((resolve, reject) => this.#queue.push({ item, since: now, resolve, reject })),
+      (item) =>
+        new Promise<Outcome>((resolve, reject) => this.#queue.push({ item, since: now, resolve, reject })),
     );
     this.#schedule();
     return Promise.all(all);
@@ -284,7 +293,10 @@ export class PostgresStore implements Store {
   async #ingest(batch: Waiter[]): Promise<void> {
     const s = this.#s;
     const ids = [...new Set(batch.filter((w) => w.item.kind === 'event').map((w) => w.item.id))];
-    const known = new Map<string, { seq: number; digest: Buffer | null; receipt: string | null; erased_by: number | null }>();
+    const known = new Map<
+      string,
+      { seq: number; digest: Buffer | null; receipt: string | null; erased_by: number | null }
+    >();
     if (ids.length) {
       const r = await this.pool.query(
         `SELECT id, seq, digest, receipt, erased_by FROM ${s}.entries WHERE id = ANY($1::text[])`,
@@ -432,7 +444,9 @@ export class PostgresStore implements Store {
 
   async #reload(): Promise<void> {
     const c = this.#seqClient!;
-    const size = Number((await c.query(`SELECT value FROM ${this.#s}.meta WHERE key = 'size'`)).rows[0].value);
+    const size = Number(
+      (await c.query(`SELECT value FROM ${this.#s}.meta WHERE key = 'size'`)).rows[0].value,
+    );
     this.#range = CompactRange.from(size, await this.#fetchNodes(c, cover(0, size)));
     this.#committed = { size, root: this.#range.root() };
     this.#lastHead = await this.latestTreeHead();
@@ -461,13 +475,19 @@ export class PostgresStore implements Store {
           `SELECT seq FROM ${s}.entries WHERE subject = $1 AND kind = 'event' AND erased_by IS NULL`,
           [it.subject],
         );
-        erasable.set(it.id, r.rows.map((x) => x.seq));
+        erasable.set(
+          it.id,
+          r.rows.map((x) => x.seq),
+        );
       } else if (it.kind === 'retention') {
         const r = await c.query<{ seq: number }>(
           `SELECT seq FROM ${s}.entries WHERE kind = 'event' AND erased_by IS NULL AND received_at < $1 ORDER BY seq`,
           [it.before],
         );
-        erasable.set(it.id, r.rows.map((x) => x.seq));
+        erasable.set(
+          it.id,
+          r.rows.map((x) => x.seq),
+        );
       }
     }
     const result = await signReceipts(this.#ctx!.signer, sequence(this.#ctx!, work, items, erasable));
@@ -500,14 +520,22 @@ export class PostgresStore implements Store {
       if (result.nodes.length) {
         await c.query(
           `INSERT INTO ${s}.nodes (level, idx, hash) SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])`,
-          [result.nodes.map((n) => n.level), result.nodes.map((n) => n.index), result.nodes.map((n) => n.hash)],
+          [
+            result.nodes.map((n) => n.level),
+            result.nodes.map((n) => n.index),
+            result.nodes.map((n) => n.hash),
+          ],
         );
       }
       if (result.links.length) {
         await c.query(
           `INSERT INTO ${s}.links (subject, customer_hash, seq) SELECT * FROM unnest($1::text[], $2::bytea[], $3::bigint[])
            ON CONFLICT DO NOTHING`,
-          [result.links.map((l) => l.subject), result.links.map((l) => l.customerHash), result.links.map((l) => l.seq)],
+          [
+            result.links.map((l) => l.subject),
+            result.links.map((l) => l.customerHash),
+            result.links.map((l) => l.seq),
+          ],
         );
       }
       for (const er of result.erasures)
@@ -529,6 +557,8 @@ export class PostgresStore implements Store {
     }
     this.#range = work;
     this.#committed = { size: work.size, root: work.root() };
+    // Erased bodies remain as dead row versions until VACUUM; reclaim them now, in the background.
+    if (result.erasures.length) this.pool.query(`VACUUM ${s}.entries`).catch(() => {});
     return pend.rows.length;
   }
 
@@ -553,7 +583,9 @@ export class PostgresStore implements Store {
     const inner = coords.filter((c) => c.level > 0);
     const found = new Map<string, Buffer>();
     if (leaves.length) {
-      const r = await q.query(`SELECT seq, leaf FROM ${this.#s}.entries WHERE seq = ANY($1::bigint[])`, [leaves]);
+      const r = await q.query(`SELECT seq, leaf FROM ${this.#s}.entries WHERE seq = ANY($1::bigint[])`, [
+        leaves,
+      ]);
       for (const row of r.rows) found.set(`0/${row.seq}`, row.leaf);
     }
     if (inner.length) {
@@ -572,7 +604,8 @@ export class PostgresStore implements Store {
   }
 
   async treeSize(): Promise<number> {
-    if (this.#leader && this.#committed) return this.#committed.size;
+    // Always from the database: a waiter may be answered (NOTIFY) before the sequencer's own
+    // COMMIT continuation has run, and a follower knows nothing of the log's size anyway.
     const r = await this.pool.query(`SELECT value FROM ${this.#s}.meta WHERE key = 'size'`);
     return Number(r.rows[0].value);
   }
@@ -589,7 +622,12 @@ export class PostgresStore implements Store {
     const r = await this.pool.query(
       `SELECT tree_size, timestamp, root, jws FROM ${this.#s}.tree_heads ORDER BY tree_size, timestamp`,
     );
-    return r.rows.map((row) => ({ treeSize: row.tree_size, timestamp: row.timestamp, rootHash: row.root, jws: row.jws }));
+    return r.rows.map((row) => ({
+      treeSize: row.tree_size,
+      timestamp: row.timestamp,
+      rootHash: row.root,
+      jws: row.jws,
+    }));
   }
 
   nodes(coords: NodeCoord[]): Promise<Buffer[]> {
@@ -602,10 +640,10 @@ export class PostgresStore implements Store {
   }
 
   async scan(from: number, limit: number): Promise<EntryRow[]> {
-    const r = await this.pool.query<Row>(`SELECT * FROM ${this.#s}.entries WHERE seq >= $1 ORDER BY seq LIMIT $2`, [
-      from,
-      limit,
-    ]);
+    const r = await this.pool.query<Row>(
+      `SELECT * FROM ${this.#s}.entries WHERE seq >= $1 ORDER BY seq LIMIT $2`,
+      [from, limit],
+    );
     return r.rows.map(toEntry);
   }
 
@@ -626,10 +664,10 @@ export class PostgresStore implements Store {
   }
 
   async isLinked(subject: string, customerHash: Buffer): Promise<boolean> {
-    const r = await this.pool.query(`SELECT 1 FROM ${this.#s}.links WHERE subject = $1 AND customer_hash = $2`, [
-      subject,
-      customerHash,
-    ]);
+    const r = await this.pool.query(
+      `SELECT 1 FROM ${this.#s}.links WHERE subject = $1 AND customer_hash = $2`,
+      [subject, customerHash],
+    );
     return (r.rowCount ?? 0) > 0;
   }
 
@@ -667,10 +705,10 @@ export class PostgresStore implements Store {
   }
 
   async accessLog(from: number, limit: number): Promise<AccessRecord[]> {
-    const r = await this.pool.query(`SELECT * FROM ${this.#s}.access_log WHERE id >= $1 ORDER BY id LIMIT $2`, [
-      from,
-      limit,
-    ]);
+    const r = await this.pool.query(
+      `SELECT * FROM ${this.#s}.access_log WHERE id >= $1 ORDER BY id LIMIT $2`,
+      [from, limit],
+    );
     return r.rows.map((x) => ({
       id: x.id,
       at: x.at,
@@ -694,7 +732,8 @@ export class PostgresStore implements Store {
     await this.#listener?.end().catch(() => {});
     await this.pool.end().catch(() => {});
     for (const list of this.#waiting.values())
-      for (const w of list) w.reject(new StorageUnavailable('the ledger closed before the event was integrated'));
+      for (const w of list)
+        w.reject(new StorageUnavailable('the ledger closed before the event was integrated'));
     this.#waiting.clear();
   }
 }

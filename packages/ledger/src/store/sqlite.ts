@@ -155,6 +155,9 @@ export class SqliteStore implements Store {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
       this.db.pragma('busy_timeout = 5000');
+      // Erasure must remove personal data from the file, not only from query results: overwrite
+      // freed content with zeros (SQLite otherwise leaves it in free pages).
+      this.db.pragma('secure_delete = ON');
       this.db.exec(SCHEMA);
     }
     this.#q = this.prepare();
@@ -175,18 +178,21 @@ export class SqliteStore implements Store {
     return {
       size: db.prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'size'`),
       setSize: db.prepare<[string]>(`UPDATE meta SET value = ? WHERE key = 'size'`),
-      byId: db.prepare<[string], { seq: number; digest: Buffer | null; receipt: string | null; erased_by: number | null }>(
-        'SELECT seq, digest, receipt, erased_by FROM entries WHERE id = ?',
-      ),
+      byId: db.prepare<
+        [string],
+        { seq: number; digest: Buffer | null; receipt: string | null; erased_by: number | null }
+      >('SELECT seq, digest, receipt, erased_by FROM entries WHERE id = ?'),
       insert: db.prepare(
         'INSERT INTO entries (seq, id, kind, subject, received_at, body, leaf, digest, receipt, erased_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      node: db.prepare<[number, number], { hash: Buffer }>('SELECT hash FROM nodes WHERE level = ? AND idx = ?'),
+      node: db.prepare<[number, number], { hash: Buffer }>(
+        'SELECT hash FROM nodes WHERE level = ? AND idx = ?',
+      ),
       leaf: db.prepare<[number], { leaf: Buffer }>('SELECT leaf FROM entries WHERE seq = ?'),
       insertNode: db.prepare('INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)'),
       link: db.prepare('INSERT OR IGNORE INTO links (subject, customer_hash, seq) VALUES (?, ?, ?)'),
       erase: db.prepare(
-        'UPDATE entries SET body = NULL, subject = NULL, receipt = NULL, erased_by = ? WHERE seq BETWEEN ? AND ? AND erased_by IS NULL AND kind = \'event\'',
+        "UPDATE entries SET body = NULL, subject = NULL, receipt = NULL, erased_by = ? WHERE seq BETWEEN ? AND ? AND erased_by IS NULL AND kind = 'event'",
       ),
       unlink: db.prepare('DELETE FROM links WHERE subject = ?'),
       subjectSeqs: db.prepare<[string], { seq: number }>(
@@ -195,7 +201,9 @@ export class SqliteStore implements Store {
       before: db.prepare<[string], { seq: number }>(
         `SELECT seq FROM entries WHERE kind = 'event' AND erased_by IS NULL AND received_at < ? ORDER BY seq`,
       ),
-      insertHead: db.prepare('INSERT OR IGNORE INTO tree_heads (tree_size, timestamp, root, jws) VALUES (?, ?, ?, ?)'),
+      insertHead: db.prepare(
+        'INSERT OR IGNORE INTO tree_heads (tree_size, timestamp, root, jws) VALUES (?, ?, ?, ?)',
+      ),
       latestHead: db.prepare<[], { tree_size: number; timestamp: number; root: Buffer; jws: string }>(
         'SELECT tree_size, timestamp, root, jws FROM tree_heads ORDER BY tree_size DESC, timestamp DESC LIMIT 1',
       ),
@@ -216,10 +224,19 @@ export class SqliteStore implements Store {
       findToken: db.prepare<[Buffer], TokenRow>('SELECT * FROM tokens WHERE hash = ?'),
       listTokens: db.prepare<[], TokenRow>('SELECT * FROM tokens ORDER BY created_at'),
       revokeToken: db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
-      logAccess: db.prepare('INSERT INTO access_log (at, who, action, subject_hash, detail) VALUES (?, ?, ?, ?, ?)'),
+      logAccess: db.prepare(
+        'INSERT INTO access_log (at, who, action, subject_hash, detail) VALUES (?, ?, ?, ?, ?)',
+      ),
       accessLog: db.prepare<
         [number, number],
-        { id: number; at: string; who: string; action: string; subject_hash: string | null; detail: string | null }
+        {
+          id: number;
+          at: string;
+          who: string;
+          action: string;
+          subject_hash: string | null;
+          detail: string | null;
+        }
       >('SELECT * FROM access_log WHERE id >= ? ORDER BY id LIMIT ?'),
     };
   }
@@ -289,7 +306,9 @@ export class SqliteStore implements Store {
       await this.#process(batch, release);
     } catch (e) {
       const err =
-        e instanceof StorageUnavailable ? e : new StorageUnavailable('the database did not commit', { cause: e });
+        e instanceof StorageUnavailable
+          ? e
+          : new StorageUnavailable('the database did not commit', { cause: e });
       for (const w of batch) w.reject(err);
     } finally {
       this.#inflight--;
@@ -329,13 +348,26 @@ export class SqliteStore implements Store {
     const erasable = new Map<string, number[]>();
     for (const w of fresh) {
       const it = w.item;
-      if (it.kind === 'erasure') erasable.set(it.id, this.#q.subjectSeqs.all(it.subject).map((r) => r.seq));
-      if (it.kind === 'retention') erasable.set(it.id, this.#q.before.all(it.before).map((r) => r.seq));
+      if (it.kind === 'erasure')
+        erasable.set(
+          it.id,
+          this.#q.subjectSeqs.all(it.subject).map((r) => r.seq),
+        );
+      if (it.kind === 'retention')
+        erasable.set(
+          it.id,
+          this.#q.before.all(it.before).map((r) => r.seq),
+        );
     }
     const epoch = this.#epoch;
     const start = this.#range.size;
     const work = this.#range.clone();
-    const seqd = sequence(ctx, work, fresh.map((w) => w.item), erasable);
+    const seqd = sequence(
+      ctx,
+      work,
+      fresh.map((w) => w.item),
+      erasable,
+    );
     this.#range = work;
     const end = work.size;
     const root = work.root();
@@ -358,6 +390,8 @@ export class SqliteStore implements Store {
       if (epoch !== this.#epoch) throw new StorageUnavailable('an earlier batch failed to commit');
       this.#write(start, end, result, fresh);
       this.#committed = { size: end, root };
+      // Old page images of erased bodies live on in the WAL until a checkpoint; truncate it.
+      if (result.erasures.length) this.db.pragma('wal_checkpoint(TRUNCATE)');
       return result;
     });
     this.#commits = commit.then(
@@ -386,7 +420,8 @@ export class SqliteStore implements Store {
     for (const w of fresh) {
       const row = rowOf.get(w.item.id)!;
       let o: Outcome;
-      if (w.item.kind === 'event') o = { status: 'ok', seq: row.seq, receipt: result.receipts.get(row.id)!, duplicate: false };
+      if (w.item.kind === 'event')
+        o = { status: 'ok', seq: row.seq, receipt: result.receipts.get(row.id)!, duplicate: false };
       else {
         const ranges = result.erasures.find((e) => e.by === row.seq)?.ranges ?? [];
         o = { status: 'tombstone', seq: row.seq, leaf: row.leaf, erased: countRanges(ranges) };
@@ -410,24 +445,38 @@ export class SqliteStore implements Store {
         continue;
       }
       const item = w.item as EventItem;
-      if (o.status === 'ok') w.resolve(item.digest.equals(entry.digest) ? { ...o, duplicate: true } : { status: 'conflict' });
+      if (o.status === 'ok')
+        w.resolve(item.digest.equals(entry.digest) ? { ...o, duplicate: true } : { status: 'conflict' });
       else w.resolve(o);
     }
   }
 
   #write(start: number, end: number, r: Integration, fresh: Waiting[]): void {
     const q = this.#q;
-    this.db.transaction(() => {
-      // Another process appended to this file since we last looked: never write over its entries.
-      if (this.#storedSize() !== start) throw new LogConflict('the database log moved under this process');
-      for (const e of r.rows)
-        q.insert.run(e.seq, e.id, e.kind, e.subject, e.receivedAt, e.body, e.leaf, e.digest, e.receipt, e.erasedBy);
-      for (const n of r.nodes) q.insertNode.run(n.level, n.index, n.hash);
-      for (const l of r.links) q.link.run(l.subject, l.customerHash, l.seq);
-      for (const er of r.erasures) for (const [a, b] of er.ranges) q.erase.run(er.by, a, b);
-      for (const w of fresh) if (w.item.kind === 'erasure') q.unlink.run(w.item.subject);
-      q.setSize.run(String(end));
-    }).immediate();
+    this.db
+      .transaction(() => {
+        // Another process appended to this file since we last looked: never write over its entries.
+        if (this.#storedSize() !== start) throw new LogConflict('the database log moved under this process');
+        for (const e of r.rows)
+          q.insert.run(
+            e.seq,
+            e.id,
+            e.kind,
+            e.subject,
+            e.receivedAt,
+            e.body,
+            e.leaf,
+            e.digest,
+            e.receipt,
+            e.erasedBy,
+          );
+        for (const n of r.nodes) q.insertNode.run(n.level, n.index, n.hash);
+        for (const l of r.links) q.link.run(l.subject, l.customerHash, l.seq);
+        for (const er of r.erasures) for (const [a, b] of er.ranges) q.erase.run(er.by, a, b);
+        for (const w of fresh) if (w.item.kind === 'erasure') q.unlink.run(w.item.subject);
+        q.setSize.run(String(end));
+      })
+      .immediate();
   }
 
   async refreshTreeHead(force = false): Promise<StoredTreeHead | undefined> {
