@@ -57,6 +57,17 @@ function bind(
   };
 }
 
+/**
+ * Fetch API adapter (Hono, Next.js route handlers, Cloudflare Workers, Deno, Bun): returns a
+ * function that reads a `Request` into a {@link RequestConsent}, whose checks verify lazily.
+ *
+ * @example
+ * ```ts
+ * const consentOf = createFetchConsent(checker, { gpcPurposes: ['ads'] })
+ * app.use('*', async (c, next) => { c.set('consent', consentOf(c.req.raw)); await next() })
+ * // in a handler: if ((await c.get('consent').check('ads')).allowed) ...
+ * ```
+ */
 export function createFetchConsent(
   checker: ConsentChecker,
   options?: RequestConsentOptions,
@@ -72,6 +83,19 @@ export interface NodeRequestLike {
   consent?: RequestConsent;
 }
 
+/**
+ * Express/Connect middleware: sets `req.consent` (a {@link RequestConsent}) on every request and
+ * calls `next()`. Checks verify lazily, so routes that never ask pay nothing.
+ *
+ * @example
+ * ```ts
+ * app.use(createConsentMiddleware(checker, { gpcPurposes: ['ads'] }))
+ * app.get('/recs', async (req, res) => {
+ *   const { allowed } = await req.consent!.check('personalization')
+ *   res.json(allowed ? personalised(req) : generic())
+ * })
+ * ```
+ */
 export function createConsentMiddleware(
   checker: ConsentChecker,
   options?: RequestConsentOptions,

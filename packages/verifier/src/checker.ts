@@ -68,6 +68,11 @@ export interface ConsentCheckerOptions extends KeyOptions {
   onLedgerError?: 'deny' | 'receipt';
   /** Most verified receipts kept in memory; default 10,000. 0 disables the cache. */
   cacheMaxEntries?: number;
+  /**
+   * Memory budget of the cache, bytes; default 32 MiB. Each entry is charged twice its receipt's
+   * length plus 512 bytes, which covers what it measurably retains (see docs/verifier.md).
+   */
+  cacheMaxBytes?: number;
   /** Longest a verified receipt is trusted from the cache, seconds; default 300. */
   cacheMaxAgeSeconds?: number;
   /** Allowed clock skew, seconds; default 30. */
@@ -81,10 +86,22 @@ export interface ConsentChecker {
   checkOnline(receipt: string | undefined, purposeId: string): Promise<ConsentDecision>;
 }
 
-/** Receipts longer than this are verified but not cached, which is what bounds cache memory. */
+/**
+ * Receipts longer than this many characters are verified but never cached (64 purposes fit).
+ *
+ * @example
+ * ```ts
+ * if (receipt.length > MAX_CACHED_RECEIPT_LENGTH) log.warn('receipt too large to cache')
+ * ```
+ */
 export const MAX_CACHED_RECEIPT_LENGTH = 8 * 1024;
+// Measured on Node 20 (docs/verifier.md): an entry retains about 2x the receipt length + 300 bytes
+// (the token string, the parsed claims, the map slot, memoised decisions).
+const ENTRY_OVERHEAD_BYTES = 512;
 
 interface Cached {
+  /** Bytes charged against `cacheMaxBytes`. */
+  weight: number;
   claims: ReceiptClaims;
   ref: Ref;
   /** Epoch ms after which the entry is not used (min of `exp` and the cache max age). */
@@ -192,6 +209,7 @@ export function createConsentChecker(b: Backend, options: ConsentCheckerOptions)
   const hashes = purposeHashes(options.purposes);
   const skew = tolerance(options);
   const maxEntries = count(options.cacheMaxEntries, 'cacheMaxEntries', 10_000);
+  const maxBytes = count(options.cacheMaxBytes, 'cacheMaxBytes', 32 * 1024 * 1024);
   const maxAgeMs = count(options.cacheMaxAgeSeconds, 'cacheMaxAgeSeconds', 300) * 1000;
   const ledgerTimeoutMs = count(options.ledgerTimeoutMs, 'ledgerTimeoutMs', 2000);
   const onLedgerError = options.onLedgerError ?? 'deny';
@@ -210,7 +228,7 @@ export function createConsentChecker(b: Backend, options: ConsentCheckerOptions)
   if (options.ledgerToken !== undefined && typeof options.ledgerToken !== 'string') {
     throw new TypeError('ledgerToken must be a string');
   }
-  const cache = new Lru<string, Cached>(maxEntries);
+  const cache = new Lru<string, Cached>(maxEntries, maxBytes, (entry) => entry.weight);
   const verifyOptions = { jwks: keys, issuer, clockToleranceSeconds: skew };
 
   function checkPurposeId(purposeId: unknown): void {
@@ -245,6 +263,7 @@ export function createConsentChecker(b: Backend, options: ConsentCheckerOptions)
       throw e;
     }
     const entry: Cached = {
+      weight: receipt.length * 2 + ENTRY_OVERHEAD_BYTES,
       claims,
       ref: { receiptId: claims.jti, subject: claims.sub },
       until: Math.min((claims.exp + skew) * 1000, now + maxAgeMs),

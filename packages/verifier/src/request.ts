@@ -2,9 +2,24 @@
 // `Request` (Hono, Next.js route handlers, edge runtimes) and Node's `IncomingMessage` (Express,
 // Connect, node:http), whose headers are a plain object with lower-case names.
 
-/** Name of the cookie the widget stores the latest receipt in. */
+/**
+ * Name of the cookie the widget stores the latest receipt in.
+ *
+ * @example
+ * ```ts
+ * res.cookie(RECEIPT_COOKIE, receipt, { secure: true, sameSite: 'lax' })
+ * ```
+ */
 export const RECEIPT_COOKIE = 'assent_receipt';
-/** Header a client may send the receipt in instead (takes precedence over the cookie). */
+/**
+ * Header a client may send the receipt in instead (takes precedence over the cookie); lower case,
+ * as Node and the Fetch API normalise header names.
+ *
+ * @example
+ * ```ts
+ * fetch('/api/recommendations', { headers: { [RECEIPT_HEADER]: receipt } })
+ * ```
+ */
 export const RECEIPT_HEADER = 'assent-receipt';
 
 /** A Fetch API request, or a Node request whose `headers` is an object. */
@@ -51,11 +66,31 @@ function cookie(value: string | undefined, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether the request carries the Global Privacy Control signal: the `Sec-GPC` header with the
+ * value `1` exactly (any other value is no signal, as the GPC specification says).
+ *
+ * @example
+ * ```ts
+ * if (gpcFromRequest(request)) doNotSellOrShare()
+ * ```
+ */
 export function gpcFromRequest(request: RequestLike): boolean {
   // The GPC spec defines exactly one valid value; anything else (`true`, `1, 1`) is no signal.
   return header(request, 'sec-gpc')?.trim() === '1';
 }
 
+/**
+ * Read the receipt (header `Assent-Receipt`, else cookie `assent_receipt`) and the GPC signal from
+ * a Fetch API `Request` or a Node `IncomingMessage`. Nothing is verified here: pass `receipt` to a
+ * consent checker.
+ *
+ * @example
+ * ```ts
+ * const { receipt, gpc } = consentFromRequest(req)
+ * const decision = await checker.check(receipt, 'ads')
+ * ```
+ */
 export function consentFromRequest(request: RequestLike): RequestConsentInput {
   const fromHeader = header(request, RECEIPT_HEADER)?.trim();
   const receipt = fromHeader ? fromHeader : cookie(header(request, 'cookie'), RECEIPT_COOKIE);

@@ -112,6 +112,26 @@ describe.each([
     expect(uncached.calls).toBe(2);
   });
 
+  it('bounds the cache by bytes as well as entries', async () => {
+    const set = counting();
+    const receipts = [signReceipt(key), signReceipt(key), signReceipt(key)];
+    // Room for two entries of this size, not three.
+    const budget = Math.ceil(2.5 * (receipts[0]!.length * 2 + 512));
+    const checker = v.createConsentChecker({ jwks: set, issuer: ISSUER, cacheMaxBytes: budget });
+    for (const r of receipts) await checker.check(r, 'ads');
+    expect(set.calls).toBe(3);
+    await checker.check(receipts[2]!, 'ads');
+    await checker.check(receipts[1]!, 'ads');
+    expect(set.calls).toBe(3);
+    await checker.check(receipts[0]!, 'ads'); // evicted first
+    expect(set.calls).toBe(4);
+    // A receipt beyond the per-entry limit is verified every time.
+    const huge = signReceipt(key, { pol: { version: 'x'.repeat(9000), hash: HASH_A } });
+    await checker.check(huge, 'ads');
+    await checker.check(huge, 'ads');
+    expect(set.calls).toBe(6);
+  });
+
   it('stops trusting a cached receipt once it expires', async () => {
     const now = Math.floor(Date.now() / 1000);
     const receipt = signReceipt(key, { iat: now - 10, exp: now + 1 });
