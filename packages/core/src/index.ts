@@ -64,3 +64,27 @@ export {
   type IdbHistoryOptions,
 } from './history.js';
 export { VERSION } from './version.js';
+// Enforcement in the page (docs/gating.md): gating, storage clearing, Consent Mode, GPC, regions.
+export { createGate, type Gate, type GateOptions } from './gate/gating.js';
+export { type PlaceholderOptions, placeholders } from './gate/placeholder.js';
+export { clearPurposeStorage, type StorageRules } from './gate/cookies.js';
+export { clearOnWithdraw, type ConsentSubscription, type PurposeStorage } from './gate/withdrawal.js';
+export {
+  connectConsentMode,
+  type ConsentModeOptions,
+  type ConsentModePurpose,
+  type ConsentModeRegion,
+  type ConsentModeState,
+  type ConsentReader,
+  consentModeDefault,
+  consentModeState,
+  consentModeUpdate,
+} from './gate/consent-mode.js';
+export { applyGpc, type GpcConsent, type GpcResult, readGpc } from './gate/gpc.js';
+export { type JurisdictionSource, resolveJurisdiction } from './gate/region.js';
+export {
+  type EnforcedConsent,
+  type Enforcement,
+  type EnforceOptions,
+  enforceConsent,
+} from './gate/enforce.js';

@@ -19,9 +19,18 @@ const consentWith = (model: string, gpc: boolean, decisions: Record<string, D> =
   return {
     calls,
     gpc,
+    config: {
+      purposes: [
+        { id: 'orders', basis: 'contract' },
+        { id: 'ads-partner', basis: 'consent' },
+        { id: 'retargeting', basis: 'consent' },
+        { id: 'analytics', basis: 'consent' },
+      ],
+    },
     rule: {
       model,
-      sale: ['ads-partner'],
+      // A contract purpose in a sale list is lint's to report; GPC cannot refuse it.
+      sale: ['ads-partner', 'orders'],
       sharing: ['ads-partner', 'retargeting'],
       targetedAds: ['retargeting'],
     },
@@ -48,7 +57,7 @@ describe('readGpc', () => {
 });
 
 describe('applyGpc', () => {
-  it('refuses sale, sharing and targeted-advertising purposes with method gpc in an opt-out jurisdiction', () => {
+  it('refuses the sale, sharing and targeted-advertising consent purposes with method gpc when opt-out', () => {
     const w = page();
     const c = consentWith('opt-out', true, { analytics: { status: 'given', at: 0 } });
     const r = applyGpc(c, w);

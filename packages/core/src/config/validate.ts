@@ -105,6 +105,24 @@ function texts(
   }
 }
 
+// A cookie name or storage key, or a `/regex/flags` pattern (docs/gating.md): what a purpose leaves.
+function storageEntry(v: unknown, path: string, name: RegExp) {
+  const s = string(v, path);
+  const m = /^\/(.+)\/([a-z]*)$/.exec(s);
+  if (!m) string(s, path, name, 'a name, or a /regex/flags pattern');
+  else
+    try {
+      new RegExp(m[1]!, m[2]);
+    } catch {
+      fail(path, 'is not a valid regular expression');
+    }
+}
+
+function consentModeDefaults(v: unknown, path: string) {
+  for (const [t, x] of Object.entries(object(v, path, [], CONSENT_MODE_TYPES as string[])))
+    oneOf(x, `${path}.${t}`, ['granted', 'denied']);
+}
+
 function ids(v: unknown, path: string, known: string[], what: string): string[] {
   const a = array(v, path, 64) as string[];
   a.forEach((id, i) => {
@@ -130,7 +148,7 @@ export function validateConfig(value: unknown): AssentConfig {
     value,
     '$',
     ['controller', 'notice', 'locales', 'categories', 'purposes'],
-    ['$schema', 'defaultLocale', 'ledgerUrl', 'jurisdictions', 'defaultJurisdiction', 'ui'],
+    ['$schema', 'defaultLocale', 'ledgerUrl', 'jurisdictions', 'defaultJurisdiction', 'consentMode', 'ui'],
   );
   optional(c.$schema, (v) => string(v, '$.$schema'));
 
@@ -179,6 +197,9 @@ export function validateConfig(value: unknown): AssentConfig {
         'separate',
         'marketing',
         'consentMode',
+        'cookies',
+        'localStorage',
+        'reloadOnWithdraw',
         'default',
       ],
     );
@@ -204,13 +225,24 @@ export function validateConfig(value: unknown): AssentConfig {
       optional(t.recipient, (x) => string(x, `${p}.transfer.recipient`));
       optional(t.contact, (x) => string(x, `${p}.transfer.contact`));
     });
-    for (const k of ['publicDisclosure', 'separate', 'marketing', 'default'])
+    for (const k of ['publicDisclosure', 'separate', 'marketing', 'reloadOnWithdraw', 'default'])
       optional(o[k], (v) => boolean(v, `${p}.${k}`));
     optional(o.consentMode, (v) => {
       const a = array(v, `${p}.consentMode`, CONSENT_MODE_TYPES.length) as string[];
       for (const [j, t] of a.entries()) oneOf(t, `${p}.consentMode[${j}]`, CONSENT_MODE_TYPES);
       unique(a, (j) => `${p}.consentMode[${j}]`, 'Consent Mode type');
     });
+    // Cookie names are RFC 6265 tokens; storage keys anything that does not start with `/`.
+    optional(o.cookies, (v) =>
+      array(v, `${p}.cookies`, 64).forEach((x, j) =>
+        storageEntry(x, `${p}.cookies[${j}]`, /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/),
+      ),
+    );
+    optional(o.localStorage, (v) =>
+      array(v, `${p}.localStorage`, 64).forEach((x, j) =>
+        storageEntry(x, `${p}.localStorage[${j}]`, /^[^/].{0,255}$/s),
+      ),
+    );
     texts(o.texts, `${p}.texts`, locales, ['name', 'description', 'necessity', 'impact']);
   });
   const purposeIds = purposes.map((x) => (x as Obj).id as string);
@@ -238,6 +270,35 @@ export function validateConfig(value: unknown): AssentConfig {
   optional(c.defaultJurisdiction, (v) =>
     string(v, '$.defaultJurisdiction', JURISDICTION, 'an ISO 3166 code such as CN, EU or US-CA'),
   );
+
+  optional(c.consentMode, (v) => {
+    const p = '$.consentMode';
+    const cm = object(
+      v,
+      p,
+      [],
+      ['defaults', 'waitForUpdateMs', 'regions', 'adsDataRedaction', 'urlPassthrough'],
+    );
+    optional(cm.defaults, (d) => consentModeDefaults(d, `${p}.defaults`));
+    optional(cm.waitForUpdateMs, (w) => integer(w, `${p}.waitForUpdateMs`, 0, 60_000));
+    for (const k of ['adsDataRedaction', 'urlPassthrough']) optional(cm[k], (b) => boolean(b, `${p}.${k}`));
+    optional(cm.regions, (r) =>
+      array(r, `${p}.regions`, 64).forEach((x, i) => {
+        const rp = `${p}.regions[${i}]`;
+        const o = object(x, rp, ['region'], ['defaults', 'waitForUpdateMs']);
+        array(o.region, `${rp}.region`, 256, 1).forEach((code, j) =>
+          string(
+            code,
+            `${rp}.region[${j}]`,
+            JURISDICTION,
+            'an ISO 3166-1 alpha-2 or ISO 3166-2 code (ES, US-CA)',
+          ),
+        );
+        optional(o.defaults, (d) => consentModeDefaults(d, `${rp}.defaults`));
+        optional(o.waitForUpdateMs, (w) => integer(w, `${rp}.waitForUpdateMs`, 0, 60_000));
+      }),
+    );
+  });
 
   optional(c.ui, (v) => {
     const ui = object(v, '$.ui', ['texts'], ['buttons']);

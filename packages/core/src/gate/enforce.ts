@@ -12,7 +12,7 @@ import { clearOnWithdraw, type ConsentSubscription, type PurposeStorage } from '
 export interface EnforcedConsent extends ConsentReader, ConsentSubscription, GpcConsent {
   decisions(): Record<string, { status: string; at: number }>;
   readonly config: {
-    purposes: readonly (ConsentModePurpose & PurposeStorage)[];
+    purposes: readonly (ConsentModePurpose & PurposeStorage & { basis: string })[];
     /** Present (even `{}`) to speak Google Consent Mode; absent to leave `gtag` alone. */
     consentMode?: ConsentModeOptions;
   };

@@ -17,6 +17,7 @@ export function readGpc(nav: Navigator = navigator): boolean {
 /** The part of a consent object {@link applyGpc} needs; `createConsent`'s result fits. */
 export interface GpcConsent {
   readonly gpc: boolean;
+  readonly config: { purposes: readonly { id: string; basis: string }[] };
   readonly rule: { model: string; sale?: string[]; sharing?: string[]; targetedAds?: string[] };
   decisions(): Record<string, { status: string; at: number }>;
   set(choices: Record<string, boolean>, method: 'gpc'): unknown;
@@ -48,7 +49,11 @@ const KEY = 'assent-gpc';
  */
 export function applyGpc(consent: GpcConsent, win: Window = window): GpcResult {
   const r = consent.rule;
-  const ids = [...new Set([...(r.sale ?? []), ...(r.sharing ?? []), ...(r.targetedAds ?? [])])];
+  const listed = [...(r.sale ?? []), ...(r.sharing ?? []), ...(r.targetedAds ?? [])];
+  // Only consent purposes can be refused; lint reports a contract purpose in these lists.
+  const ids = consent.config.purposes
+    .filter((p) => p.basis === 'consent' && listed.includes(p.id))
+    .map((p) => p.id);
   const honoured = consent.gpc && r.model === 'opt-out' && ids.length > 0;
   const refused: string[] = [];
   if (honoured) {
