@@ -110,17 +110,15 @@ export interface CookieStorageOptions {
  * ```
  */
 export function cookieStorage(options: CookieStorageOptions = {}): ConsentStorage {
-  const name = options.name ?? 'assent';
-  const doc = () => (typeof document === 'undefined' ? undefined : document);
+  const doc = globalThis.document as Document | undefined;
   return {
-    load: () => parseConsentCookie(doc()?.cookie, options),
+    load: () => parseConsentCookie(doc?.cookie, options),
     save(state) {
-      const d = doc();
-      if (!d) return;
       // Throws only in sandboxed documents; createConsent reports it as a warning.
-      d.cookie = `${name}=${encodeConsentCookie(state)};Path=/;Max-Age=${options.maxAgeSeconds ?? 34128000};SameSite=Lax${
-        options.domain ? `;Domain=${options.domain}` : ''
-      }${location.protocol === 'https:' ? ';Secure' : ''}`;
+      if (doc)
+        doc.cookie = `${options.name ?? 'assent'}=${encodeConsentCookie(state)};Path=/;Max-Age=${options.maxAgeSeconds ?? 34128000};SameSite=Lax${
+          options.domain ? `;Domain=${options.domain}` : ''
+        }${location.protocol === 'https:' ? ';Secure' : ''}`;
     },
   };
 }

@@ -1,6 +1,8 @@
-import { ConfigInvalid, MAX_PURPOSES, validateConfig } from '@assent/core';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CATEGORY_KINDS, ConfigInvalid, lintConfig, MAX_PURPOSES, validateConfig } from '@assent/core';
 import { describe, expect, it } from 'vitest';
-import { exampleJson, mutate } from './fixtures.js';
+import { exampleJson, mutate, ROOT } from './fixtures.js';
 
 const faultOf = (value: unknown) => {
   try {
@@ -198,5 +200,21 @@ describe('validateConfig', () => {
       delete x.purposes[1].retention;
     });
     expect(faultOf(c)).toBeUndefined();
+  });
+});
+
+describe('docs/config.md', () => {
+  const doc = readFileSync(join(ROOT, 'docs/config.md'), 'utf8');
+
+  it('shows exactly examples/retailer.config.json as its complete example, which validates and lints clean', () => {
+    const blocks = [...doc.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => m[1]!);
+    const complete = blocks.find((b) => b.trimStart().startsWith('{\n'));
+    expect(complete).toBeDefined();
+    expect(JSON.parse(complete!)).toEqual(exampleJson());
+    expect(lintConfig(validateConfig(JSON.parse(complete!)))).toEqual([]);
+  });
+
+  it('documents every taxonomy kind', () => {
+    for (const kind of CATEGORY_KINDS) expect(doc).toContain(`| \`${kind}\` |`);
   });
 });
