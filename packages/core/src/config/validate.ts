@@ -234,14 +234,14 @@ export function validateConfig(value: unknown): AssentConfig {
     });
     // Cookie names are RFC 6265 tokens; storage keys anything that does not start with `/`.
     optional(o.cookies, (v) =>
-      array(v, `${p}.cookies`, 64).forEach((x, j) =>
-        storageEntry(x, `${p}.cookies[${j}]`, /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/),
-      ),
+      array(v, `${p}.cookies`, 64).forEach((x, j) => {
+        storageEntry(x, `${p}.cookies[${j}]`, /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/);
+      }),
     );
     optional(o.localStorage, (v) =>
-      array(v, `${p}.localStorage`, 64).forEach((x, j) =>
-        storageEntry(x, `${p}.localStorage[${j}]`, /^[^/].{0,255}$/s),
-      ),
+      array(v, `${p}.localStorage`, 64).forEach((x, j) => {
+        storageEntry(x, `${p}.localStorage[${j}]`, /^[^/].{0,255}$/s);
+      }),
     );
     texts(o.texts, `${p}.texts`, locales, ['name', 'description', 'necessity', 'impact']);
   });
@@ -286,14 +286,13 @@ export function validateConfig(value: unknown): AssentConfig {
       array(r, `${p}.regions`, 64).forEach((x, i) => {
         const rp = `${p}.regions[${i}]`;
         const o = object(x, rp, ['region'], ['defaults', 'waitForUpdateMs']);
-        array(o.region, `${rp}.region`, 256, 1).forEach((code, j) =>
+        for (const [j, code] of array(o.region, `${rp}.region`, 256, 1).entries())
           string(
             code,
             `${rp}.region[${j}]`,
             JURISDICTION,
             'an ISO 3166-1 alpha-2 or ISO 3166-2 code (ES, US-CA)',
-          ),
-        );
+          );
         optional(o.defaults, (d) => consentModeDefaults(d, `${rp}.defaults`));
         optional(o.waitForUpdateMs, (w) => integer(w, `${rp}.waitForUpdateMs`, 0, 60_000));
       }),
