@@ -157,7 +157,7 @@ export async function verifyStore(store: Store, options: VerifyOptions = {}): Pr
       const stored = await store.nodes(completed.map((c) => c.node)).catch(() => undefined);
       completed.forEach((c, i) => {
         const s = stored?.[i];
-        if (!s || !s.equals(c.node.hash)) {
+        if (!s?.equals(c.node.hash)) {
           const lo = c.node.index * 2 ** c.node.level;
           problems.push({
             code: 'ERR_NODE_MISMATCH',
@@ -171,7 +171,7 @@ export async function verifyStore(store: Store, options: VerifyOptions = {}): Pr
   }
   for (const e of erasedRows) {
     const t = e.by === null ? undefined : tombstones.get(e.by);
-    if (!t || !t.erased.some(([a, b]) => e.seq >= a && e.seq <= b))
+    if (!t?.erased.some(([a, b]) => e.seq >= a && e.seq <= b))
       problems.push({
         code: 'ERR_ERASURE_UNACCOUNTED',
         message: `entry ${e.seq} has no body and no tombstone that records its erasure`,
