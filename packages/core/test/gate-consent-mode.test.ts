@@ -1,12 +1,12 @@
 import { Window } from 'happy-dom';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONSENT_MODE_TYPES } from '../src/config/types.js';
 import {
+  CONSENT_MODE_TYPES,
   connectConsentMode,
   consentModeDefault,
   consentModeState,
   consentModeUpdate,
-} from '../src/gate/consent-mode.js';
+} from '@assent/core';
 import { fakeConsent } from './gate-fake.js';
 
 type GWin = globalThis.Window & { dataLayer?: unknown[]; gtag?: (...a: unknown[]) => void };

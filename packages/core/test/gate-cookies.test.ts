@@ -1,7 +1,6 @@
 import { Window } from 'happy-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { clearPurposeStorage } from '../src/gate/cookies.js';
-import { clearOnWithdraw } from '../src/gate/withdrawal.js';
+import { clearOnWithdraw, clearPurposeStorage } from '@assent/core';
 import { fakeConsent } from './gate-fake.js';
 
 const windows: Window[] = [];

@@ -1,8 +1,7 @@
 // @vitest-environment happy-dom
 // @vitest-environment-options {"settings":{"handleDisabledFileLoadingAsSuccess":true}}
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createGate, type Gate } from '../src/gate/gating.js';
-import { placeholders } from '../src/gate/placeholder.js';
+import { createGate, type Gate, placeholders } from '@assent/core';
 import { fakeConsent } from './gate-fake.js';
 
 let gate: Gate | undefined;

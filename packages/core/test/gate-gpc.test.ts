@@ -1,7 +1,6 @@
 import { Window } from 'happy-dom';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyGpc, readGpc } from '../src/gate/gpc.js';
-import { resolveJurisdiction } from '../src/gate/region.js';
+import { applyGpc, readGpc, resolveJurisdiction } from '@assent/core';
 
 const windows: Window[] = [];
 afterEach(async () => {
