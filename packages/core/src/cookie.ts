@@ -10,9 +10,9 @@ import type { ConsentStorage, Decision, StoredConsent } from './storage.js';
 // letter of the status (g r w e), m indexes CONSENT_METHODS, hash8 is the first 8 characters of the
 // definition hash (enough to notice a changed definition; receipts carry the full hash) and t the
 // decision time in seconds, base 36. Every character is a cookie-octet (RFC 6265 §4.1.1), so
-// servers need no decoding. Size with the name: 31 bytes, plus 13 + id length + 6 (7 after 2038)
-// per purpose; 48 purposes with 64-character ids take 4,063 bytes, under the 4,096 that browsers
-// guarantee (RFC 6265 §6.1), and config validation caps a config at 48 purposes.
+// servers need no decoding. Size with the name: 31 bytes, plus 12 + id length + 6 per purpose
+// (7 from 2039 on); 48 purposes with 64-character ids take 4,015 bytes, under the 4,096 that
+// browsers guarantee (RFC 6265 §6.1), and config validation caps a config at 48 purposes.
 const HEAD = /^1\.([\w-]{21}[AQgw])$/;
 const ENTRY = /^([a-z][a-z0-9-]{0,63}):([grwe])([0-6])([\w-]{8})([0-9a-z]{1,9})$/;
 
