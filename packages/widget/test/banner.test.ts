@@ -10,8 +10,9 @@ describe('banner', () => {
     await flush();
     const banner = t.$('section.banner')!;
     expect(banner.getAttribute('aria-labelledby')).toBe('assent-bt');
-    expect(t.$('#assent-bt')!.textContent).toBe('Lotus Market');
-    expect(banner.textContent).toContain('Lotus Market asks for your consent');
+    expect(t.$('#assent-bt')!.textContent).toBe('Your privacy choices');
+    expect(t.$('.banner .ctl')!.textContent).toBe('Lotus Market');
+    expect(banner.textContent).toContain('We ask for your consent');
     expect(t.$<HTMLAnchorElement>('.banner a')!.getAttribute('href')).toBe('/privacy');
     const buttons = t.$$('.banner .actions > *');
     expect(buttons.map((b) => b.getAttribute('data-action'))).toEqual([

@@ -56,7 +56,7 @@ describe('config text is text', () => {
     t.ui.openPreferences();
     await flush();
     expect(t.root.querySelector('img, script')).toBeNull();
-    expect(t.$('#assent-bt')!.textContent).toBe(`Evil ${PAYLOAD}`);
+    expect(t.$('.banner .ctl')!.textContent).toBe(`Evil ${PAYLOAD}`);
     expect(t.$('.banner [data-action="accept-all"]')!.textContent).toBe(`OK ${PAYLOAD}`);
     expect(t.$('[data-purpose="analytics"]')!.textContent).toContain(`Stats ${PAYLOAD}`);
     expect(w.__pwned).toBeUndefined();

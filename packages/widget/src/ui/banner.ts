@@ -28,7 +28,8 @@ export function Banner({ s, reasons }: { s: UiState; reasons: PromptReason[] }) 
   return h(
     'section',
     { class: 'banner', 'aria-labelledby': 'assent-bt' },
-    h('h2', { id: 'assent-bt' }, config.controller.name || t('region')),
+    h('h2', { id: 'assent-bt' }, t('title')),
+    h('p', { class: 'ctl' }, config.controller.name),
     h('p', null, t('summary', { controller: config.controller.name ?? '' })),
     changed.length > 0 && h('p', null, t('changed', { purposes: names(changed) })),
     reasons.some((r) => r.kind === 'expired') && h('p', null, t('expired')),

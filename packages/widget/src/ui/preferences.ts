@@ -39,7 +39,7 @@ export function Preferences({ s }: { s: UiState }) {
   return h(
     Modal,
     { labelledBy: 'assent-pt', onClose: close, closeLabel: t('close') },
-    h('h2', { id: 'assent-pt' }, t('prefsTitle')),
+    h('h2', { id: 'assent-pt' }, t('preferencesTitle')),
     h('p', null, t('prefsIntro')),
     consentRows.map((p) =>
       h(PurposeRow, {

@@ -10,6 +10,7 @@ export const css = `
 .banner{position:fixed;z-index:var(--assent-z,2147483000);inset-inline:0;bottom:0;margin:0 auto;max-width:var(--assent-max-width,52rem);max-height:100vh;overflow:auto;background:var(--bg);border:1px solid var(--bd);border-bottom:0;border-radius:var(--rd) var(--rd) 0 0;box-shadow:0 -2px 16px rgba(0,0,0,.2);padding:1rem 1.25rem}
 .banner h2,.modal h2{font-size:1.125rem;line-height:1.3;margin:0 0 .5rem;padding-inline-end:2.5rem}
 .r p{margin:0 0 .75rem}
+.ctl{font-weight:600}
 .r a{color:var(--a);text-decoration:underline}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:.75rem}
 .btn{flex:1 1 9rem;min-height:2.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;color:var(--af);background:var(--a);border:2px solid var(--a);border-radius:var(--rd);cursor:pointer}

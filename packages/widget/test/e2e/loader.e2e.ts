@@ -71,7 +71,7 @@ describe('loader in Chromium', () => {
     const { page, context } = await open(h, '/by-url');
     await page.locator(sel.banner).waitFor();
     expect(h.server.requests).toContain('/assent.config.json');
-    expect(await page.locator(`${sel.banner} h2`).textContent()).toBe('Lotus Market');
+    expect(await page.locator(`${sel.banner} .ctl`).textContent()).toBe('Lotus Market');
     await context.close();
   });
 

@@ -49,7 +49,7 @@ describe('security in Chromium', () => {
   it('shows markup and script from config and translations as text', async () => {
     const { page, context, watch } = await open(h, '/hostile');
     await page.locator(sel.banner).waitFor();
-    expect(await page.locator(`${sel.banner} h2`).textContent()).toBe(`Evil ${PAYLOAD}`);
+    expect(await page.locator(`${sel.banner} .ctl`).textContent()).toBe(`Evil ${PAYLOAD}`);
     expect(await page.locator(sel.action('accept-all')).first().textContent()).toBe(`OK ${PAYLOAD}`);
     await page.locator(sel.action('customize')).click();
     await page.locator(sel.dialog).waitFor();

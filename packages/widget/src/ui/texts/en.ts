@@ -4,9 +4,9 @@
  * filled in as plain text, never as markup.
  */
 export const en = {
-  region: 'Privacy choices',
+  title: 'Your privacy choices',
   summary:
-    '{controller} asks for your consent before using your data for anything beyond what your orders need. Nothing is switched on until you choose, and you can change your mind at any time.',
+    'We ask for your consent before using your data for anything beyond what your orders need. Nothing is switched on until you choose, and you can change your mind at any time.',
   notice: 'Read the full privacy notice',
   acceptAll: 'Accept all',
   rejectAll: 'Reject all',
@@ -16,7 +16,7 @@ export const en = {
   changed: 'We changed how we use your data for: {purposes}. Please choose again for these.',
   expired: 'Your earlier choices have expired. Please choose again.',
   gpc: 'Your browser sent a Global Privacy Control signal; we honoured it.',
-  prefsTitle: 'Privacy preferences',
+  preferencesTitle: 'Privacy preferences',
   prefsIntro:
     'Choose purpose by purpose. Each one is off until you switch it on; refusing one never affects the others or your use of the store.',
   save: 'Save my choices',

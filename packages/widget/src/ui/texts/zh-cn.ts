@@ -2,9 +2,9 @@ import type { UiTexts } from './en.js';
 
 /** 简体中文界面文字。 */
 export const zhCN: UiTexts = {
-  region: '隐私选择',
+  title: '您的隐私选择',
   summary:
-    '除履行订单所必需的处理外，{controller} 在使用您的个人信息前会征得您的同意。在您作出选择之前，任何用途都不会开启；您可以随时更改决定。',
+    '除履行订单所必需的处理外，我们在使用您的个人信息前会征得您的同意。在您作出选择之前，任何用途都不会开启；您可以随时更改决定。',
   notice: '阅读完整的隐私政策',
   acceptAll: '全部接受',
   rejectAll: '全部拒绝',
@@ -14,7 +14,7 @@ export const zhCN: UiTexts = {
   changed: '我们变更了以下用途对您个人信息的处理方式：{purposes}。请重新作出选择。',
   expired: '您之前的选择已过期，请重新选择。',
   gpc: '您的浏览器发送了全球隐私控制（GPC）信号，我们已予以尊重。',
-  prefsTitle: '隐私偏好设置',
+  preferencesTitle: '隐私偏好设置',
   prefsIntro:
     '请逐项选择。每项用途在您开启前均为关闭状态；拒绝其中一项不会影响其他用途，也不影响您使用本店。',
   save: '保存我的选择',

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 export const WIDGET_DIR = fileURLToPath(new URL('../../..', import.meta.url));
@@ -29,19 +30,28 @@ export interface TestServer {
   origin: string;
   /** Paths requested so far (with query strings). */
   requests: string[];
-  /** Bytes sent per path. */
+  /** Bytes sent per path (the last response for it). */
   sent: Map<string, number>;
+  /** Body bytes sent in all, after compression. */
+  readonly total: number;
   route(path: string, page: Page | string): void;
   /** Serve the files of a directory under a URL prefix. */
   mount(prefix: string, dir: string): void;
   close(): Promise<void>;
 }
 
-export async function startServer(): Promise<TestServer> {
+/** Options of {@link startServer}. */
+export interface ServerOptions {
+  /** Compress responses with gzip (level 9) when the browser accepts it, as a CDN would. */
+  gzip?: boolean;
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
   const routes = new Map<string, Page>();
   const mounts: [string, string][] = [['/assent/', BROWSER_DIST]];
   const requests: string[] = [];
   const sent = new Map<string, number>();
+  let total = 0;
   const find = (req: IncomingMessage): Page | undefined => {
     const path = (req.url ?? '/').split('?')[0]!;
     const page = routes.get(path);
@@ -64,11 +74,15 @@ export async function startServer(): Promise<TestServer> {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;
       }
-      const body = typeof page.body === 'string' ? Buffer.from(page.body) : page.body;
+      let body = typeof page.body === 'string' ? Buffer.from(page.body) : page.body;
+      const zip = options.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding']));
+      if (zip) body = gzipSync(body, { level: 9 });
       sent.set(req.url ?? '/', body.length);
+      total += body.length;
       res.writeHead(200, {
         'content-type': page.type ?? 'text/html; charset=utf-8',
         'cache-control': 'no-store',
+        ...(zip ? { 'content-encoding': 'gzip' } : {}),
         ...page.headers,
       });
       res.end(body);
@@ -82,6 +96,9 @@ export async function startServer(): Promise<TestServer> {
     origin: `http://127.0.0.1:${port}`,
     requests,
     sent,
+    get total() {
+      return total;
+    },
     route: (path, page) => routes.set(path, typeof page === 'string' ? { body: page } : page),
     mount: (prefix, dir) => mounts.unshift([prefix, dir]),
     close: () =>
