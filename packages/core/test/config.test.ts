@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CATEGORY_KINDS, ConfigInvalid, lintConfig, MAX_PURPOSES, validateConfig } from '@assent/core';
 import { describe, expect, it } from 'vitest';
-import { exampleJson, mutate, ROOT } from './fixtures.js';
+import { exampleJson, mutate, type Raw, ROOT } from './fixtures.js';
 
 const faultOf = (value: unknown) => {
   try {
@@ -23,7 +23,7 @@ describe('validateConfig', () => {
   });
 
   // Each case breaks one field of the example; the error must name that field's JSON path.
-  const cases: [string, (c: any) => void, string][] = [
+  const cases: [string, (c: Raw) => void, string][] = [
     ['a non-object config', (c) => Object.assign(c, { controller: 'x' }), '$.controller'],
     ['an unknown top-level field', (c) => Object.assign(c, { colour: 'red' }), '$.colour'],
     ['a missing notice', (c) => delete c.notice, '$.notice'],

@@ -21,6 +21,7 @@ import { example } from './fixtures.js';
 const clearCookies = () => {
   for (const c of document.cookie.split(';')) {
     const name = c.split('=')[0]!.trim();
+    // biome-ignore lint/suspicious/noDocumentCookie: the test clears cookies as a page would
     if (name) document.cookie = `${name}=; Path=/; Max-Age=0`;
   }
 };
@@ -153,6 +154,7 @@ describe('the consent cookie', () => {
   });
 
   it('a corrupt cookie in the browser means a first visit, reported through onWarning', () => {
+    // biome-ignore lint/suspicious/noDocumentCookie: a corrupt cookie, as another script might leave
     document.cookie = 'assent=1.garbage|x; Path=/';
     const warnings: string[] = [];
     const consent = createConsent(example(), {

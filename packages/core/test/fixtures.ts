@@ -13,8 +13,12 @@ export const exampleJson = (): Record<string, unknown> =>
 /** The example retailer config, validated. */
 export const example = (): AssentConfig => validateConfig(exampleJson());
 
+/** Raw config JSON, which tests reach into freely. */
+// biome-ignore lint/suspicious/noExplicitAny: tests poke at raw JSON without ceremony
+export type Raw = any;
+
 /** Apply a change to a copy of the example's raw JSON and return it. */
-export function mutate(change: (c: any) => void): Record<string, unknown> {
+export function mutate(change: (c: Raw) => void): Record<string, unknown> {
   const c = exampleJson();
   change(c);
   return c;

@@ -15,7 +15,7 @@ import {
 } from '@assent/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { example, exampleJson } from './fixtures.js';
+import { example, exampleJson, type Raw } from './fixtures.js';
 
 // What docs/config.md says the definition hash covers, rebuilt independently with the protocol's
 // strict canonicalize: the loader's compact serializer must agree with it byte for byte.
@@ -72,7 +72,7 @@ describe('definition hashes', () => {
     );
   });
 
-  const told: [string, (p: any) => void][] = [
+  const told: [string, (p: Raw) => void][] = [
     ['a text', (p) => (p.texts.en.description += ' And more.')],
     ['the retention', (p) => (p.retention = 'P2Y')],
     ['a recipient', (p) => (p.recipients[0].name = 'Other Ads Ltd.')],
@@ -102,7 +102,7 @@ describe('definition hashes', () => {
     for (const id of Object.keys(before)) expect(after[id] !== before[id]).toBe(users.includes(id));
   });
 
-  const technical: [string, (p: any) => void][] = [
+  const technical: [string, (p: Raw) => void][] = [
     ['Consent Mode types', (p) => p.consentMode.pop()],
     ['the marketing flag', (p) => (p.marketing = false)],
     ['the (ignored) default flag', (p) => (p.default = false)],

@@ -2,10 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LINT_RULES, type LintFinding, lintConfig, validateConfig } from '@assent/core';
 import { describe, expect, it } from 'vitest';
-import { ROOT, example, mutate } from './fixtures.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: tests poke at raw JSON
-type Raw = Record<string, any>;
+import { example, mutate, type Raw, ROOT } from './fixtures.js';
 
 const lint = (raw: Record<string, unknown>) => lintConfig(validateConfig(raw));
 const codes = (findings: LintFinding[]) => findings.map((f) => f.code);
