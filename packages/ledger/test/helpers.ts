@@ -188,3 +188,75 @@ export async function everythingStored(fx: Fixture): Promise<string> {
   const files = [s.database!, `${s.database}-wal`].filter((f) => existsSync(f));
   return files.map((f) => readFileSync(f).toString('latin1')).join('');
 }
+
+const ROOT = new URL('../../../', import.meta.url);
+/** `node --import tsx packages/ledger/src/cli.ts`: the CLI from source, runnable from any directory. */
+export const CLI = {
+  command: process.execPath,
+  args: [
+    '--import',
+    new URL('node_modules/tsx/dist/loader.mjs', ROOT).href,
+    new URL('packages/ledger/src/cli.ts', ROOT).pathname,
+  ],
+  env: { ...process.env, TSX_TSCONFIG_PATH: new URL('tsconfig.json', ROOT).pathname },
+};
+
+/** Run the CLI to completion. */
+export async function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { spawn } = await import('node:child_process');
+  const p = spawn(CLI.command, [...CLI.args, ...args], {
+    cwd: options.cwd,
+    env: { ...CLI.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  p.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  p.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const code = await new Promise<number | null>((r) => p.on('close', r));
+  return { code, stdout, stderr };
+}
+
+/** Start `assent-ledger serve ...` and resolve once it listens. */
+export async function startServe(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+) {
+  const { spawn } = await import('node:child_process');
+  const p = spawn(CLI.command, [...CLI.args, 'serve', ...args], {
+    cwd: options.cwd,
+    env: { ...CLI.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  p.stderr.on('data', (d) => {
+    err += d;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    p.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    p.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+  });
+  return { process: p, url, output: () => out };
+}
+
+/** A TCP port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}

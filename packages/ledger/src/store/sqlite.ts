@@ -3,6 +3,7 @@
 // one transaction; nothing is acknowledged before that transaction is durable (synchronous=FULL:
 // the WAL is fsynced at every commit, so an acknowledged event survives power loss, not only a
 // crash of the process).
+import { closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { CompactRange, type NodeCoord, cover } from '../merkle.js';
 import {
@@ -150,6 +151,10 @@ export class SqliteStore implements Store {
     this.#ctx = ctx;
     this.#delayMs = options.commitDelayMs ?? 0;
     this.#maxBatch = options.maxBatchItems ?? 2048;
+    // The database holds personal data: create it owner-only (SQLite gives -wal and -shm the
+    // database file's permissions).
+    if (!options.readonly && options.file !== ':memory:' && !existsSync(options.file))
+      closeSync(openSync(options.file, 'a', 0o600));
     this.db = new Database(options.file, { readonly: options.readonly ?? false });
     if (!options.readonly) {
       this.db.pragma('journal_mode = WAL');
