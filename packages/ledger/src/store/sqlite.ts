@@ -121,6 +121,73 @@ export interface SqliteStoreOptions extends CommitOptions {
   readonly?: boolean;
 }
 
+function prepareStatements(db: Database.Database) {
+  return {
+    size: db.prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'size'`),
+    setSize: db.prepare<[string]>(`UPDATE meta SET value = ? WHERE key = 'size'`),
+    byId: db.prepare<
+      [string],
+      { seq: number; digest: Buffer | null; receipt: string | null; erased_by: number | null }
+    >('SELECT seq, digest, receipt, erased_by FROM entries WHERE id = ?'),
+    insert: db.prepare(
+      'INSERT INTO entries (seq, id, kind, subject, received_at, body, leaf, digest, receipt, erased_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    node: db.prepare<[number, number], { hash: Buffer }>(
+      'SELECT hash FROM nodes WHERE level = ? AND idx = ?',
+    ),
+    leaf: db.prepare<[number], { leaf: Buffer }>('SELECT leaf FROM entries WHERE seq = ?'),
+    insertNode: db.prepare('INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)'),
+    link: db.prepare('INSERT OR IGNORE INTO links (subject, customer_hash, seq) VALUES (?, ?, ?)'),
+    erase: db.prepare(
+      "UPDATE entries SET body = NULL, subject = NULL, receipt = NULL, erased_by = ? WHERE seq BETWEEN ? AND ? AND erased_by IS NULL AND kind = 'event'",
+    ),
+    unlink: db.prepare('DELETE FROM links WHERE subject = ?'),
+    subjectSeqs: db.prepare<[string], { seq: number }>(
+      `SELECT seq FROM entries WHERE subject = ? AND kind = 'event' AND erased_by IS NULL`,
+    ),
+    before: db.prepare<[string], { seq: number }>(
+      `SELECT seq FROM entries WHERE kind = 'event' AND erased_by IS NULL AND received_at < ? ORDER BY seq`,
+    ),
+    insertHead: db.prepare(
+      'INSERT OR IGNORE INTO tree_heads (tree_size, timestamp, root, jws) VALUES (?, ?, ?, ?)',
+    ),
+    latestHead: db.prepare<[], { tree_size: number; timestamp: number; root: Buffer; jws: string }>(
+      'SELECT tree_size, timestamp, root, jws FROM tree_heads ORDER BY tree_size DESC, timestamp DESC LIMIT 1',
+    ),
+    heads: db.prepare<[], { tree_size: number; timestamp: number; root: Buffer; jws: string }>(
+      'SELECT tree_size, timestamp, root, jws FROM tree_heads ORDER BY tree_size, timestamp',
+    ),
+    entry: db.prepare<[number], Row>('SELECT * FROM entries WHERE seq = ?'),
+    scan: db.prepare<[number, number], Row>('SELECT * FROM entries WHERE seq >= ? ORDER BY seq LIMIT ?'),
+    linked: db.prepare<[string], { subject: string }>(
+      'SELECT DISTINCT b.subject FROM links a JOIN links b ON a.customer_hash = b.customer_hash WHERE a.subject = ?',
+    ),
+    isLinked: db.prepare<[string, Buffer], { one: number }>(
+      'SELECT 1 AS one FROM links WHERE subject = ? AND customer_hash = ?',
+    ),
+    insertToken: db.prepare(
+      'INSERT INTO tokens (id, hash, scopes, label, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    findToken: db.prepare<[Buffer], TokenRow>('SELECT * FROM tokens WHERE hash = ?'),
+    listTokens: db.prepare<[], TokenRow>('SELECT * FROM tokens ORDER BY created_at'),
+    revokeToken: db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    logAccess: db.prepare(
+      'INSERT INTO access_log (at, who, action, subject_hash, detail) VALUES (?, ?, ?, ?, ?)',
+    ),
+    accessLog: db.prepare<
+      [number, number],
+      {
+        id: number;
+        at: string;
+        who: string;
+        action: string;
+        subject_hash: string | null;
+        detail: string | null;
+      }
+    >('SELECT * FROM access_log WHERE id >= ? ORDER BY id LIMIT ?'),
+  };
+}
+
 /** Open (and create) a SQLite ledger database. */
 export function openSqliteStore(ctx: SequenceContext | undefined, options: SqliteStoreOptions): SqliteStore {
   return new SqliteStore(ctx, options);
@@ -145,7 +212,7 @@ export class SqliteStore implements Store {
   #closed = false;
   #lastHead: StoredTreeHead | undefined;
   #headTimer: NodeJS.Timeout | undefined;
-  readonly #q: ReturnType<SqliteStore['prepare']>;
+  readonly #q: ReturnType<typeof prepareStatements>;
 
   constructor(ctx: SequenceContext | undefined, options: SqliteStoreOptions) {
     this.#ctx = ctx;
@@ -165,7 +232,7 @@ export class SqliteStore implements Store {
       this.db.pragma('secure_delete = ON');
       this.db.exec(SCHEMA);
     }
-    this.#q = this.prepare();
+    this.#q = prepareStatements(this.db);
     this.#range = this.#loadRange();
     this.#committed = { size: this.#range.size, root: this.#range.root() };
     this.#lastHead = this.#latestHead();
@@ -176,74 +243,6 @@ export class SqliteStore implements Store {
       }, interval);
       this.#headTimer.unref();
     }
-  }
-
-  prepare() {
-    const db = this.db;
-    return {
-      size: db.prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'size'`),
-      setSize: db.prepare<[string]>(`UPDATE meta SET value = ? WHERE key = 'size'`),
-      byId: db.prepare<
-        [string],
-        { seq: number; digest: Buffer | null; receipt: string | null; erased_by: number | null }
-      >('SELECT seq, digest, receipt, erased_by FROM entries WHERE id = ?'),
-      insert: db.prepare(
-        'INSERT INTO entries (seq, id, kind, subject, received_at, body, leaf, digest, receipt, erased_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
-      node: db.prepare<[number, number], { hash: Buffer }>(
-        'SELECT hash FROM nodes WHERE level = ? AND idx = ?',
-      ),
-      leaf: db.prepare<[number], { leaf: Buffer }>('SELECT leaf FROM entries WHERE seq = ?'),
-      insertNode: db.prepare('INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)'),
-      link: db.prepare('INSERT OR IGNORE INTO links (subject, customer_hash, seq) VALUES (?, ?, ?)'),
-      erase: db.prepare(
-        "UPDATE entries SET body = NULL, subject = NULL, receipt = NULL, erased_by = ? WHERE seq BETWEEN ? AND ? AND erased_by IS NULL AND kind = 'event'",
-      ),
-      unlink: db.prepare('DELETE FROM links WHERE subject = ?'),
-      subjectSeqs: db.prepare<[string], { seq: number }>(
-        `SELECT seq FROM entries WHERE subject = ? AND kind = 'event' AND erased_by IS NULL`,
-      ),
-      before: db.prepare<[string], { seq: number }>(
-        `SELECT seq FROM entries WHERE kind = 'event' AND erased_by IS NULL AND received_at < ? ORDER BY seq`,
-      ),
-      insertHead: db.prepare(
-        'INSERT OR IGNORE INTO tree_heads (tree_size, timestamp, root, jws) VALUES (?, ?, ?, ?)',
-      ),
-      latestHead: db.prepare<[], { tree_size: number; timestamp: number; root: Buffer; jws: string }>(
-        'SELECT tree_size, timestamp, root, jws FROM tree_heads ORDER BY tree_size DESC, timestamp DESC LIMIT 1',
-      ),
-      heads: db.prepare<[], { tree_size: number; timestamp: number; root: Buffer; jws: string }>(
-        'SELECT tree_size, timestamp, root, jws FROM tree_heads ORDER BY tree_size, timestamp',
-      ),
-      entry: db.prepare<[number], Row>('SELECT * FROM entries WHERE seq = ?'),
-      scan: db.prepare<[number, number], Row>('SELECT * FROM entries WHERE seq >= ? ORDER BY seq LIMIT ?'),
-      linked: db.prepare<[string], { subject: string }>(
-        'SELECT DISTINCT b.subject FROM links a JOIN links b ON a.customer_hash = b.customer_hash WHERE a.subject = ?',
-      ),
-      isLinked: db.prepare<[string, Buffer], { one: number }>(
-        'SELECT 1 AS one FROM links WHERE subject = ? AND customer_hash = ?',
-      ),
-      insertToken: db.prepare(
-        'INSERT INTO tokens (id, hash, scopes, label, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
-      findToken: db.prepare<[Buffer], TokenRow>('SELECT * FROM tokens WHERE hash = ?'),
-      listTokens: db.prepare<[], TokenRow>('SELECT * FROM tokens ORDER BY created_at'),
-      revokeToken: db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
-      logAccess: db.prepare(
-        'INSERT INTO access_log (at, who, action, subject_hash, detail) VALUES (?, ?, ?, ?, ?)',
-      ),
-      accessLog: db.prepare<
-        [number, number],
-        {
-          id: number;
-          at: string;
-          who: string;
-          action: string;
-          subject_hash: string | null;
-          detail: string | null;
-        }
-      >('SELECT * FROM access_log WHERE id >= ? ORDER BY id LIMIT ?'),
-    };
   }
 
   #storedSize(): number {
