@@ -9,7 +9,14 @@ export async function buildWidget(only?: string): Promise<void> {
   const blocks = (config as Options[]).filter(
     (c) => String(c.name).startsWith('widget') && (!only || c.name === only),
   );
-  for (const c of blocks) await build({ ...c, silent: true, config: false });
+  // The config's paths are relative to the repository root.
+  const cwd = process.cwd();
+  process.chdir(fileURLToPath(new URL('../../..', import.meta.url)));
+  try {
+    for (const c of blocks) await build({ ...c, silent: true, config: false });
+  } finally {
+    process.chdir(cwd);
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await buildWidget(process.argv[2]);

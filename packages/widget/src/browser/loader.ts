@@ -24,6 +24,22 @@ const ui = new Promise<UiModule>((r) => {
   resolveUi = r;
 });
 let requested = false;
+const loadUi = () => {
+  if (!requested) {
+    requested = true;
+    const s = document.createElement('script');
+    s.src = new URL(d.ui ?? 'assent-ui.js', me?.src || location.href).href;
+    if (nonce) s.nonce = nonce;
+    s.onerror = () => {
+      requested = false;
+      s.remove();
+    };
+    document.head.append(s);
+  }
+  return ui;
+};
+// No decision cookie: the banner will be needed, so fetch the UI while the loader works.
+if (!/(^|;\s*)assent=/.test(document.cookie)) loadUi();
 const w = window as unknown as { assent: object; assentRegion?: string };
 w.assent = Object.assign(
   startAssent({
@@ -32,20 +48,7 @@ w.assent = Object.assign(
     locale: d.locale,
     floatingButton: d.floatingButton as 'start' | 'end' | 'off' | undefined,
     nonce,
-    loadUi() {
-      if (!requested) {
-        requested = true;
-        const s = document.createElement('script');
-        s.src = new URL(d.ui ?? 'assent-ui.js', me?.src || location.href).href;
-        if (nonce) s.nonce = nonce;
-        s.onerror = () => {
-          requested = false;
-          s.remove();
-        };
-        document.head.append(s);
-      }
-      return ui;
-    },
+    loadUi,
   }),
   // Private handshake: assent-ui.js hands its module over here.
   { _ui: (m: UiModule) => resolveUi(m) },

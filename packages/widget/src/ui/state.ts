@@ -53,7 +53,7 @@ export function createUiState(o: UiOptions, paint: () => void) {
   const base = BUILT_IN[locale] ?? BUILT_IN[locale.split('-')[0]!] ?? en;
   const t = (key: TextKey, vars?: Record<string, string>): string =>
     fill(own[key] ?? base[key] ?? en[key], vars);
-  const purposes: PurposeView[] = purposeViews(config, locale);
+  let views: PurposeView[] | undefined;
   const s = {
     o,
     config,
@@ -61,7 +61,11 @@ export function createUiState(o: UiOptions, paint: () => void) {
     locale,
     dir: dirOf(locale),
     t,
-    purposes,
+    /** Purposes as shown, built on first use: the banner alone needs no Intl formatting. */
+    get purposes(): PurposeView[] {
+      views ??= purposeViews(config, locale);
+      return views;
+    },
     emit: o.emit ?? (() => {}),
     trusted: o.isTrusted ?? ((e: Event) => e.isTrusted),
     /** Bumped on every consent change so that views re-read the decisions. */
