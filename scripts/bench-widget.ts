@@ -61,7 +61,8 @@ const ccConfig = {
       en: {
         consentModal: {
           title: 'Your privacy choices',
-          description: 'We ask for your consent before using your data for anything beyond what your orders need.',
+          description:
+            'We ask for your consent before using your data for anything beyond what your orders need.',
           acceptAllBtn: 'Accept all',
           acceptNecessaryBtn: 'Reject all',
           showPreferencesBtn: 'Customize',
@@ -72,16 +73,31 @@ const ccConfig = {
           acceptNecessaryBtn: 'Reject all',
           savePreferencesBtn: 'Save my choices',
           sections: [
-            { title: 'Order fulfilment', description: 'Delivering what you bought.', linkedCategory: 'necessary' },
-            { title: 'Site analytics', description: 'Counting visits to improve the store.', linkedCategory: 'analytics' },
-            { title: 'Marketing e-mail', description: 'Offers picked from your purchases.', linkedCategory: 'marketing' },
+            {
+              title: 'Order fulfilment',
+              description: 'Delivering what you bought.',
+              linkedCategory: 'necessary',
+            },
+            {
+              title: 'Site analytics',
+              description: 'Counting visits to improve the store.',
+              linkedCategory: 'analytics',
+            },
+            {
+              title: 'Marketing e-mail',
+              description: 'Offers picked from your purchases.',
+              linkedCategory: 'marketing',
+            },
           ],
         },
       },
     },
   },
 };
-server.route('/cc-init.js', { type: 'text/javascript', body: `CookieConsent.run(${JSON.stringify(ccConfig)});` });
+server.route('/cc-init.js', {
+  type: 'text/javascript',
+  body: `CookieConsent.run(${JSON.stringify(ccConfig)});`,
+});
 
 const klaroConfig = {
   version: 1,
@@ -92,7 +108,10 @@ const klaroConfig = {
   translations: {
     zz: { privacyPolicyUrl: '/privacy' },
     en: {
-      consentNotice: { description: 'We ask for your consent before using your data for anything beyond what your orders need.' },
+      consentNotice: {
+        description:
+          'We ask for your consent before using your data for anything beyond what your orders need.',
+      },
       purposes: { analytics: 'Site analytics', marketing: 'Marketing e-mail' },
     },
   },
@@ -101,7 +120,10 @@ const klaroConfig = {
     { name: 'marketing', title: 'Marketing e-mail', purposes: ['marketing'] },
   ],
 };
-server.route('/klaro-config.js', { type: 'text/javascript', body: `window.klaroConfig = ${JSON.stringify(klaroConfig)};` });
+server.route('/klaro-config.js', {
+  type: 'text/javascript',
+  body: `window.klaroConfig = ${JSON.stringify(klaroConfig)};`,
+});
 
 interface Contender {
   name: string;
@@ -177,7 +199,11 @@ interface Sample {
 
 const browser = await launchChromium();
 
-async function load(ctx: BrowserContext, c: Pick<Contender, 'path' | 'visible'>, waitFor: string): Promise<[Page, Sample]> {
+async function load(
+  ctx: BrowserContext,
+  c: Pick<Contender, 'path' | 'visible'>,
+  waitFor: string,
+): Promise<[Page, Sample]> {
   const p = await ctx.newPage();
   p.on('pageerror', (e) => process.stderr.write(`${c.path}: ${e}\n`));
   const cdp = await ctx.newCDPSession(p);
@@ -189,12 +215,16 @@ async function load(ctx: BrowserContext, c: Pick<Contender, 'path' | 'visible'>,
   await p.waitForFunction(waitFor, undefined, { timeout: 10_000 }).catch(async (e) => {
     const dom = await p.evaluate(() => {
       const el = document.querySelector('#cc-main .cm') ?? document.querySelector('.klaro');
-      return el ? `${el.outerHTML.slice(0, 200)} ${JSON.stringify(el.getBoundingClientRect())} ${getComputedStyle(el).visibility} ${getComputedStyle(el).opacity}` : document.documentElement.outerHTML.slice(-600);
+      return el
+        ? `${el.outerHTML.slice(0, 200)} ${JSON.stringify(el.getBoundingClientRect())} ${getComputedStyle(el).visibility} ${getComputedStyle(el).opacity}`
+        : document.documentElement.outerHTML.slice(-600);
     });
     throw new Error(`${c.path}: ${waitFor} did not happen; ${dom}`, { cause: e });
   });
   await p.waitForTimeout(300);
-  const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
+  const { metrics } = (await cdp.send('Performance.getMetrics')) as {
+    metrics: { name: string; value: number }[];
+  };
   const state = await p.evaluate(() => {
     const w = window as unknown as { __banner?: number; __applied?: number; __cls: number };
     return { banner: w.__banner, applied: w.__applied, cls: w.__cls };
@@ -241,8 +271,18 @@ await server.close();
 const b = { bytes: median(base.map((s) => s.bytes)), script: median(base.map((s) => s.script)) };
 type Row = { label: string; unit: string; value: (name: string) => number; digits: number };
 const rows: Row[] = [
-  { label: 'bytes, first visit', unit: 'B', value: (n) => median(first[n]!.map((s) => s.bytes)) - b.bytes, digits: 0 },
-  { label: 'bytes, return visit', unit: 'B', value: (n) => median(again[n]!.map((s) => s.bytes)) - b.bytes, digits: 0 },
+  {
+    label: 'bytes, first visit',
+    unit: 'B',
+    value: (n) => median(first[n]!.map((s) => s.bytes)) - b.bytes,
+    digits: 0,
+  },
+  {
+    label: 'bytes, return visit',
+    unit: 'B',
+    value: (n) => median(again[n]!.map((s) => s.bytes)) - b.bytes,
+    digits: 0,
+  },
   {
     label: 'script time, first visit',
     unit: 'ms',
@@ -255,8 +295,18 @@ const rows: Row[] = [
     value: (n) => median(again[n]!.map((s) => s.script)) - b.script,
     digits: 1,
   },
-  { label: 'banner visible, first visit', unit: 'ms', value: (n) => median(first[n]!.map((s) => s.banner!)), digits: 1 },
-  { label: 'stored consent applied', unit: 'ms', value: (n) => median(again[n]!.map((s) => s.applied!)), digits: 1 },
+  {
+    label: 'banner visible, first visit',
+    unit: 'ms',
+    value: (n) => median(first[n]!.map((s) => s.banner!)),
+    digits: 1,
+  },
+  {
+    label: 'stored consent applied',
+    unit: 'ms',
+    value: (n) => median(again[n]!.map((s) => s.applied!)),
+    digits: 1,
+  },
   { label: 'layout shift (CLS)', unit: '', value: (n) => median(first[n]!.map((s) => s.cls)), digits: 3 },
 ];
 const names = contenders.map((c) => c.name);
@@ -265,10 +315,15 @@ const header = ['', ...names, ...others.map((o) => `${o.split(' ')[0]} / assent`
 const table = rows.map((r) => {
   const v = names.map((n) => r.value(n));
   const ratio = (x: number) => (v[0]! > 0 ? `${(x / v[0]!).toFixed(1)}x` : '-');
-  return [`${r.label}${r.unit ? ` (${r.unit})` : ''}`, ...v.map((x) => x.toFixed(r.digits)), ...v.slice(1).map(ratio)];
+  return [
+    `${r.label}${r.unit ? ` (${r.unit})` : ''}`,
+    ...v.map((x) => x.toFixed(r.digits)),
+    ...v.slice(1).map(ratio),
+  ];
 });
 const widths = header.map((_, i) => Math.max(...[header, ...table].map((row) => row[i]!.length)));
-const line = (row: string[]) => `| ${row.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
+const line = (row: string[]) =>
+  `| ${row.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
 console.log(
   `\nWidget benchmark: Chromium ${browser.version()}, ${ROUNDS} rounds, medians, CPU throttle ${CPU_THROTTLE}x; ${ours} vs ${others.join(', ')}\n`,
 );

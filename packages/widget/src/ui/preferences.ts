@@ -40,7 +40,7 @@ export function Preferences({ s }: { s: UiState }) {
     Modal,
     { labelledBy: 'assent-pt', onClose: close, closeLabel: t('close') },
     h('h2', { id: 'assent-pt' }, t('preferencesTitle')),
-    h('p', null, t('prefsIntro')),
+    h('p', null, t('preferencesIntro')),
     consentRows.map((p) =>
       h(PurposeRow, {
         s,

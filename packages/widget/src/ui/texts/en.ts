@@ -17,7 +17,7 @@ export const en = {
   expired: 'Your earlier choices have expired. Please choose again.',
   gpc: 'Your browser sent a Global Privacy Control signal; we honoured it.',
   preferencesTitle: 'Privacy preferences',
-  prefsIntro:
+  preferencesIntro:
     'Choose purpose by purpose. Each one is off until you switch it on; refusing one never affects the others or your use of the store.',
   save: 'Save my choices',
   saved: 'Your choices were saved.',
@@ -44,7 +44,6 @@ export const en = {
   'status.withdrawn': 'Withdrawn',
   'status.expired': 'Expired',
   'status.none': 'Not given',
-  since: 'since {date}',
   withdraw: 'Withdraw',
   review: 'Review and decide',
   history: 'Your decisions on this device',
@@ -58,9 +57,6 @@ export const en = {
   refuse: 'I do not agree',
   refuseNote: 'If you do not agree, you can still use the store; we will offer another way where one exists.',
   settings: 'Privacy settings',
-  'grade.general': 'General',
-  'grade.important': 'Important',
-  'grade.sensitive': 'Sensitive',
 } as const;
 
 /** Keys of the widget's own strings; a config may override any of them per locale. */

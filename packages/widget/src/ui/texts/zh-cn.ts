@@ -15,7 +15,7 @@ export const zhCN: UiTexts = {
   expired: '您之前的选择已过期，请重新选择。',
   gpc: '您的浏览器发送了全球隐私控制（GPC）信号，我们已予以尊重。',
   preferencesTitle: '隐私偏好设置',
-  prefsIntro:
+  preferencesIntro:
     '请逐项选择。每项用途在您开启前均为关闭状态；拒绝其中一项不会影响其他用途，也不影响您使用本店。',
   save: '保存我的选择',
   saved: '您的选择已保存。',
@@ -42,7 +42,6 @@ export const zhCN: UiTexts = {
   'status.withdrawn': '已撤回',
   'status.expired': '已过期',
   'status.none': '未同意',
-  since: '自 {date}',
   withdraw: '撤回',
   review: '查看并决定',
   history: '您在本设备上的决定',
@@ -56,7 +55,4 @@ export const zhCN: UiTexts = {
   refuse: '我不同意',
   refuseNote: '如您不同意，仍可继续使用本店；如有其他方式，我们会为您提供。',
   settings: '隐私设置',
-  'grade.general': '一般',
-  'grade.important': '重要',
-  'grade.sensitive': '敏感',
 };
