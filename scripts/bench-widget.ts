@@ -244,8 +244,8 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-const first: Record<string, Sample[]> = {};
-const again: Record<string, Sample[]> = {};
+const first: Record<string, Sample[]> = Object.fromEntries(contenders.map((c) => [c.name, []]));
+const again: Record<string, Sample[]> = Object.fromEntries(contenders.map((c) => [c.name, []]));
 const base: Sample[] = [];
 for (let round = 0; round < ROUNDS; round++) {
   const ctx = await browser.newContext();
@@ -254,13 +254,13 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const c of contenders) {
     const fresh = await browser.newContext();
     const [p, sample] = await load(fresh, c, 'window.__banner !== undefined');
-    (first[c.name] ??= []).push(sample);
+    first[c.name]!.push(sample);
     // Accept all, then come back: the stored decision must let the analytics tag run.
     await p.locator(c.accept).click();
     await p.waitForFunction('window.__applied !== undefined');
     await p.close();
     const [, back] = await load(fresh, { ...c, visible: '' }, 'window.__applied !== undefined');
-    (again[c.name] ??= []).push(back);
+    again[c.name]!.push(back);
     await fresh.close();
   }
   process.stderr.write(`round ${round + 1}/${ROUNDS}\n`);
