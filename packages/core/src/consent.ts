@@ -81,6 +81,11 @@ export interface Consent {
   withdraw(id: string, method?: ConsentMethod): ConsentChange | undefined;
   grantSeparate(id: string, method?: ConsentMethod): ConsentChange | undefined;
   refuseSeparate(id: string, method?: ConsentMethod): ConsentChange | undefined;
+  /**
+   * Adopt decisions the shopper made on another device (cross-device sync): each keeps its status,
+   * time and definition hash, with method `sync`, and is recorded like any change (one event).
+   */
+  apply(decisions: Record<string, Pick<Decision, 'status' | 'at' | 'hash'>>): ConsentChange | undefined;
   subscribe(listener: (change: ConsentChange) => void): () => void;
 }
 
@@ -170,15 +175,20 @@ export function createConsent(config: AssentConfig, options: ConsentOptions = {}
           : old(d, rule.refusalReaskDays) && 'reask';
   };
 
-  const record = (updates: [string, ConsentStatus][], method: ConsentMethod) => {
+  // `d` carries a decision made elsewhere (apply): its own time and definition hash.
+  const record = (
+    updates: [string, ConsentStatus, { at: number; hash: string }?][],
+    method: ConsentMethod,
+  ) => {
     if (!CONSENT_METHODS.includes(method)) bad(`no such method: ${method}`);
     if (!updates.length) return undefined;
     const t = now();
     const changed: string[] = [];
-    for (const [id, status] of updates) {
+    for (const [id, status, d] of updates) {
       const b = get(id);
-      if (b?.status !== status || b.hash !== hashes[id]) changed.push(id);
-      saved[id] = { status, at: t - (t % 1000), method, hash: hashes[id]! };
+      const hash = d?.hash ?? hashes[id]!;
+      if (b?.status !== status || b.hash !== hash) changed.push(id);
+      saved[id] = { status, at: d ? d.at - (d.at % 1000) : t - (t % 1000), method, hash };
     }
     safe(() => storage?.save({ subject, decisions: { ...saved } }));
     const after = decisions();
@@ -260,6 +270,11 @@ export function createConsent(config: AssentConfig, options: ConsentOptions = {}
       ),
     grantSeparate: (id, method = 'separate:dialog') => record([[check(id, sep), 'given']], method),
     refuseSeparate: (id, method = 'separate:dialog') => record([[check(id, sep), no(id)]], method),
+    apply: (ds) =>
+      record(
+        Object.entries(ds).map(([id, d]) => [check(id), d.status, d]),
+        'sync',
+      ),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
