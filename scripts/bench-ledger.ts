@@ -43,13 +43,17 @@ function eventJson(): string {
 async function serve(): Promise<void> {
   const mode = arg('mode');
   let close: () => Promise<void> = async () => {};
+  let served = () => 0;
   let url: string;
   if (mode === 'bare') {
+    let count = 0;
+    served = () => count;
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const events = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Array<{ id: string }>;
+        count += events.length;
         const body = JSON.stringify({ receipts: events.map((e) => e.id) });
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
         res.end(body);
@@ -90,15 +94,34 @@ async function serve(): Promise<void> {
       ...(threads >= 0 ? { signingThreads: threads } : {}),
     });
     url = await ledger.listen(0, '127.0.0.1');
+    served = () => ledgerSize;
+    let ledgerSize = 0;
+    const sizer = setInterval(async () => {
+      ledgerSize = await ledger.store.treeSize();
+    }, 50);
     close = async () => {
+      clearInterval(sizer);
       await ledger.close();
       await dropDb();
       rmSync(dir, { recursive: true, force: true });
     };
   }
+  // CPU time of the whole server process (every thread) per event, sampled in steady state (after
+  // the warm-up): a figure that stays meaningful when other work shares the machine.
+  const samples: Array<{ cpu: number; n: number }> = [];
+  const sampler = setInterval(() => {
+    const u = process.cpuUsage();
+    samples.push({ cpu: u.user + u.system, n: served() });
+  }, 250);
   process.stdout.write(`ready ${url}\n`);
   process.stdin.resume();
   process.stdin.on('end', async () => {
+    clearInterval(sampler);
+    const busy = samples.filter((x, i) => i > 0 && x.n > samples[i - 1]!.n);
+    const a = busy[Math.min(4, busy.length - 1)];
+    const b = busy[busy.length - 1];
+    if (a && b && b.n > a.n)
+      process.stderr.write(`cpu ${mode}: ${((b.cpu - a.cpu) / (b.n - a.n)).toFixed(1)} µs/event\n`);
     await close();
     process.exit(0);
   });

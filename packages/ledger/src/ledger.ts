@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { type ConsentEvent, canonicalize, validateEvents } from '@assent/core/protocol';
+import { type ConsentEvent, validateEvents } from '@assent/core/protocol';
 import { createLocalJwks, type KeySet } from '@assent/verifier';
 import { EventConflict, EventErased, StorageUnavailable } from './errors.js';
 import { type Controller, type ExportFormat, EXPORT_FORMATS } from './export.js';
@@ -14,6 +14,7 @@ import {
   loadOrCreateKeyStore,
   type PublicJwk,
 } from './keys.js';
+import { canonicalEvent } from './lib/canonical-event.js';
 import { sha256 } from './lib/hash.js';
 import { type RateLimit, RateLimiter } from './rate-limit.js';
 import { type EventItem, newItemId, type SequenceContext } from './sequence.js';
@@ -268,7 +269,7 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
         if (e.link !== undefined)
           throw new TypeError('append() takes events without link tokens; post them over HTTP');
         const event: Omit<ConsentEvent, 'link'> = e;
-        const canonical = canonicalize(event);
+        const canonical = canonicalEvent(e);
         return {
           kind: 'event',
           id: e.id,

@@ -1,7 +1,7 @@
 // The log's tree shape against RFC 6962 test vectors (transparency-dev/merkle) and the verifier.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalize } from '@assent/core/protocol';
+import { CONSENT_METHODS, CONSENT_STATUSES, canonicalize, validateEvent } from '@assent/core/protocol';
 import { hashLeaf, verifyConsistency, verifyInclusion } from '@assent/verifier';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import {
   hashRanges,
   inclusionRanges,
 } from '../src/merkle.js';
+import { canonicalEvent } from '../src/lib/canonical-event.js';
 import { entryBody } from '../src/sequence.js';
 import { makeEvent } from './helpers.js';
 
@@ -194,5 +195,46 @@ describe('Merkle log shape', () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it('serializes validated events exactly as RFC 8785 does (property, against core`s canonicalize)', () => {
+    const printable = fc.stringMatching(/^[\x21-\x7e]{1,64}$/);
+    const b64hash = fc.constantFrom(
+      'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0',
+      '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU',
+    );
+    fc.assert(
+      fc.property(
+        printable,
+        printable,
+        fc.dictionary(
+          fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/),
+          fc.record({ status: fc.constantFrom(...CONSENT_STATUSES), hash: b64hash }),
+          { maxKeys: 64 },
+        ),
+        fc.constantFrom(...CONSENT_METHODS),
+        fc.constantFrom('en', 'zh-Hans-CN', 'de-DE', 'pt-BR'),
+        fc.constantFrom('GB', 'CN', 'EU', 'US-CA'),
+        fc.boolean(),
+        (version, widget, purposes, method, locale, jurisdiction, gpc) => {
+          const e = makeEvent({
+            policy: { version, hash: 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0' },
+            widget,
+            purposes,
+            method,
+            locale,
+            jurisdiction,
+            gpc,
+          });
+          validateEvent(e);
+          expect(canonicalEvent(e)).toBe(canonicalize(e));
+        },
+      ),
+      { numRuns: 500 },
+    );
+    // A link token is never part of the stored form.
+    const e = makeEvent({ link: 'aaa.bbb.ccc' });
+    const { link: _l, ...rest } = e;
+    expect(canonicalEvent(e)).toBe(canonicalize(rest));
   });
 });

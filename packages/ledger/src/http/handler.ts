@@ -2,16 +2,11 @@
 // path (POST /v1/events) parses, validates, checks link tokens and hands the batch to the store's
 // group commit; everything else is reads. Every personal-data read is written to the access log.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  type ConsentEvent,
-  canonicalize,
-  MAX_EVENTS_BODY_BYTES,
-  SUBJECT_ID,
-  validateEvents,
-} from '@assent/core/protocol';
+import { type ConsentEvent, MAX_EVENTS_BODY_BYTES, SUBJECT_ID, validateEvents } from '@assent/core/protocol';
 import { verifyLinkToken, type KeySet } from '@assent/verifier';
 import { EventClockSkew, LinkInvalid } from '../errors.js';
 import { type ExportFormat, EXPORT_FORMATS, exportLine, type Controller } from '../export.js';
+import { canonicalEvent } from '../lib/canonical-event.js';
 import { b64u, sha256 } from '../lib/hash.js';
 import { consistencyRanges, hashRanges, inclusionRanges } from '../merkle.js';
 import { addressKey, type RateLimiter } from '../rate-limit.js';
@@ -338,7 +333,7 @@ async function postEvents(ctx: HandlerContext, req: IncomingMessage, res: Server
       const { link: _link, ...rest } = e;
       event = rest;
     }
-    const canonical = canonicalize(event);
+    const canonical = canonicalEvent(e);
     items[i] = {
       kind: 'event',
       id: e.id,

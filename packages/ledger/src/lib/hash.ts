@@ -1,6 +1,6 @@
 // The ledger hashes leaves and nodes with the verifier's RFC 6962 functions, so the two can never
 // disagree about what a leaf is. Buffers, because better-sqlite3 and pg bind Buffer for BLOB/bytea.
-import { createHash, createHmac } from 'node:crypto';
+import crypto, { createHash, createHmac } from 'node:crypto';
 import { hashChildren as verifierChildren, hashLeaf as verifierLeaf } from '@assent/verifier';
 
 export const asBuffer = (u: Uint8Array): Buffer =>
@@ -13,8 +13,16 @@ export const leafOf = (canonical: string): Buffer => asBuffer(verifierLeaf(Buffe
 export const nodeOf = (left: Uint8Array, right: Uint8Array): Buffer =>
   asBuffer(verifierChildren(left, right));
 
-/** SHA-256 (tokens, idempotency digests). */
-export const sha256 = (data: string | Uint8Array): Buffer => createHash('sha256').update(data).digest();
+/** SHA-256 (tokens, idempotency digests); the one-shot crypto.hash where Node has it. */
+export const sha256: (data: string | Uint8Array) => Buffer =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (data) =>
+        (crypto as unknown as { hash(a: string, d: string | Uint8Array, o: 'buffer'): Buffer }).hash(
+          'sha256',
+          data,
+          'buffer',
+        )
+    : (data) => createHash('sha256').update(data).digest();
 
 /** Keyed hash for customer ids and subjects in tombstones and the access log. */
 export const keyed = (secret: Uint8Array, data: string): Buffer =>
