@@ -3,18 +3,16 @@ import {
   type Consent,
   type ConsentHistory,
   type ConsentStorage,
+  consentModeDefault,
   cookieStorage,
   createConsent,
-} from '@assent/core';
-import type { AssentApi, AssentEvents } from './api.js';
-import { floatingButton } from './lib/button.js';
-import {
-  consentModeDefault,
   enforceConsent,
   placeholders,
   readGpc,
   resolveJurisdiction,
-} from './lib/gate.js';
+} from '@assent/core';
+import type { AssentApi, AssentEvents } from './api.js';
+import { floatingButton } from './lib/button.js';
 import { pickLocale } from './lib/locale.js';
 import type { UiController, UiOptions } from './ui/index.js';
 
