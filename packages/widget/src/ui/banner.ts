@@ -1,6 +1,7 @@
 import type { BannerButton } from '@assent/core';
 import { h } from 'preact';
 import type { PromptReason } from '../lib/types.js';
+import { restoreFocus } from './modal.js';
 import type { UiState } from './state.js';
 
 /**
@@ -18,6 +19,7 @@ export function Banner({ s, reasons }: { s: UiState; reasons: PromptReason[] }) 
   const done = (_: unknown) => {
     s.banner.value = null;
     s.say(t('saved'));
+    restoreFocus();
   };
   const buttons: Record<BannerButton, [string, () => void]> = {
     'accept-all': [t('acceptAll'), () => done(consent.acceptAll('banner:accept-all'))],
@@ -54,7 +56,15 @@ export function Banner({ s, reasons }: { s: UiState; reasons: PromptReason[] }) 
     ),
     h(
       'button',
-      { type: 'button', class: 'x', 'aria-label': t('closeBanner'), onClick: () => (s.banner.value = null) },
+      {
+        type: 'button',
+        class: 'x',
+        'aria-label': t('closeBanner'),
+        onClick: () => {
+          s.banner.value = null;
+          restoreFocus();
+        },
+      },
       '\u00d7',
     ),
   );

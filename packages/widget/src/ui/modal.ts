@@ -11,6 +11,22 @@ export function deepActive(): HTMLElement | null {
   return a as HTMLElement | null;
 }
 
+/**
+ * Put focus back on `back`, or, when it has gone (the banner closed with the decision), on the
+ * persistent "Privacy settings" button, so keyboard users are not dropped at the top of the page.
+ * Runs after the closing render, so the browser does not move focus again.
+ */
+export function restoreFocus(back?: HTMLElement | null): void {
+  setTimeout(() => {
+    const a = deepActive();
+    if (a && a !== document.body && a.isConnected) return;
+    (back?.isConnected
+      ? back
+      : document.querySelector('assent-settings')?.shadowRoot?.querySelector('button')
+    )?.focus();
+  });
+}
+
 interface ModalProps {
   /** id of the element that names the dialog. */
   labelledBy: string;
@@ -30,10 +46,7 @@ export function Modal({ labelledBy, onClose, closeLabel, children }: ModalProps)
   useLayoutEffect(() => {
     const back = deepActive();
     ref.current?.focus();
-    return () => {
-      // After the dialog's nodes are gone, so the browser does not move focus again.
-      setTimeout(() => back?.isConnected && back.focus());
-    };
+    return () => restoreFocus(back);
   }, []);
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === 'Escape') {

@@ -41,6 +41,7 @@ export function Preferences({ s }: { s: UiState }) {
     { labelledBy: 'assent-pt', onClose: close, closeLabel: t('close') },
     h('h2', { id: 'assent-pt' }, t('preferencesTitle')),
     h('p', null, t('preferencesIntro')),
+    s.o.gpcHonoured && h('p', { class: 'note' }, t('gpc')),
     consentRows.map((p) =>
       h(PurposeRow, {
         s,

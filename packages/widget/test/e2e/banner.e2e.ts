@@ -122,6 +122,49 @@ describe('banner in Chromium', () => {
     await context.close();
   });
 
+  it('runs the whole preference flow from the keyboard, ending on the settings button', async () => {
+    const { page, context } = await open(h, '/');
+    await page.locator(sel.banner).waitFor();
+    const focused = () =>
+      page.evaluate(() => {
+        let a = document.activeElement;
+        while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
+        return {
+          action: a?.getAttribute('data-action') ?? '',
+          role: a?.getAttribute('role') ?? '',
+          purpose: a?.closest('[data-purpose]')?.getAttribute('data-purpose') ?? '',
+          host: (a?.getRootNode() as ShadowRoot).host?.localName ?? '',
+        };
+      });
+    const tabTo = async (match: (f: Awaited<ReturnType<typeof focused>>) => boolean) => {
+      for (let i = 0; i < 40; i++) {
+        await page.keyboard.press('Tab');
+        if (match(await focused())) return;
+      }
+      throw new Error('not reached by Tab');
+    };
+    await tabTo((f) => f.action === 'customize');
+    await page.keyboard.press('Enter');
+    await page.locator(sel.dialog).waitFor();
+    await tabTo((f) => f.role === 'switch' && f.purpose === 'analytics');
+    await page.keyboard.press('Space');
+    expect(
+      await page
+        .locator('assent-widget [data-purpose="analytics"] [role="switch"]')
+        .getAttribute('aria-checked'),
+    ).toBe('true');
+    await tabTo((f) => f.action === 'save');
+    await page.keyboard.press('Enter');
+    await page.locator(sel.dialog).waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => window.assent.get('analytics')?.status)).toBe('given');
+    expect(await page.evaluate(() => window.assent.get('marketing-email')?.status)).toBe('refused');
+    await page.waitForFunction(() => document.activeElement?.localName === 'assent-settings');
+    // The settings button reopens it with one key press.
+    await page.keyboard.press('Enter');
+    await page.locator(sel.dialog).waitFor();
+    await context.close();
+  });
+
   it('comes first in the Tab order and works from the keyboard with visible focus', async () => {
     const { page, context } = await open(h, '/');
     await page.locator(sel.banner).waitFor();
