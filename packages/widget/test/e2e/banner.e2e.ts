@@ -133,7 +133,6 @@ describe('banner in Chromium', () => {
           action: a?.getAttribute('data-action') ?? '',
           role: a?.getAttribute('role') ?? '',
           purpose: a?.closest('[data-purpose]')?.getAttribute('data-purpose') ?? '',
-          host: (a?.getRootNode() as ShadowRoot).host?.localName ?? '',
         };
       });
     const tabTo = async (match: (f: Awaited<ReturnType<typeof focused>>) => boolean) => {
