@@ -67,6 +67,22 @@
     el.classList.toggle('error', Boolean(isError));
   }
 
+  // Signed in: tie this browser's decisions to the account. The server puts a link token on the
+  // Assent tag when it already knows the device subject (from the `assent` cookie); before the
+  // first decision it cannot, so ask for one here with the subject the widget reports.
+  const loader = document.querySelector('script[data-config]');
+  if (data.signedIn && loader && !loader.dataset.linkToken && assent()?.ready) {
+    assent()
+      .ready.then(async () => {
+        const a = assent();
+        const subject = a.consent?.subject;
+        if (!subject || typeof a.link !== 'function') return;
+        const result = await postJson('/api/link-token', { subject });
+        if (result.status === 200) await a.link(result.body.token);
+      })
+      .catch(() => {});
+  }
+
   // Recommended for you
   const recSection = document.getElementById('recommendations');
   async function loadRecommendations() {
