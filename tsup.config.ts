@@ -56,11 +56,12 @@ export default defineConfig([
   },
   // @assent/widget: ESM entries for bundlers (preact and core stay external), and the two browser
   // scripts, self-contained IIFEs: assent.js (loader) and assent-ui.js (fetched by it lazily).
-  // Neither block cleans: they share packages/widget/dist.
+  // The ESM block cleans only its own top-level files: the browser block owns dist/browser.
   {
     ...shared,
     name: 'widget',
-    clean: false,
+    clean: ['*.js', '*.d.ts'],
+    external: [/^@assent\//, 'preact', /^preact\//, 'idb-keyval'],
     entry: {
       index: 'packages/widget/src/index.ts',
       ui: 'packages/widget/src/ui/index.ts',
@@ -79,7 +80,7 @@ export default defineConfig([
     minify: true,
     dts: false,
     sourcemap: false,
-    clean: false,
+    clean: true,
     splitting: false,
     treeshake: false,
     noExternal: [/.*/],
