@@ -177,6 +177,28 @@ describe('startAssent', () => {
     await expect(answer).resolves.toBe('dismissed');
   });
 
+  it('honours Global Privacy Control in an opt-out jurisdiction and says so in the preference center', async () => {
+    const config = storeConfig();
+    config.jurisdictions = {
+      'US-CA': { model: 'opt-out', sale: ['marketing-email'], targetedAds: ['marketing-email'] },
+    };
+    Object.defineProperty(navigator, 'globalPrivacyControl', { value: true, configurable: true });
+    try {
+      const { api, events } = start({ config, region: 'US-CA' });
+      expect(api.get('marketing-email')).toMatchObject({ status: 'refused', method: 'gpc' });
+      // Opt-out: what GPC does not cover stays allowed.
+      expect(api.allows('analytics')).toBe(true);
+      await flush();
+      expect(events.find(([e]) => e === 'ready')).toBeTruthy();
+      await api.open();
+      await vi.waitFor(() =>
+        expect(shadow()?.querySelector('[role="dialog"]')?.textContent).toContain('Global Privacy Control'),
+      );
+    } finally {
+      Reflect.deleteProperty(navigator, 'globalPrivacyControl');
+    }
+  });
+
   it('throws TypeError without loadUi', () => {
     expect(() => startAssent({ config: storeConfig() } as never)).toThrow(/loadUi/);
   });
