@@ -17,7 +17,11 @@ export default defineConfig([
   {
     ...shared,
     name: 'core',
-    entry: { index: 'packages/core/src/index.ts', protocol: 'packages/core/src/protocol/index.ts' },
+    entry: {
+      index: 'packages/core/src/index.ts',
+      protocol: 'packages/core/src/protocol/index.ts',
+      sync: 'packages/core/src/sync/index.ts',
+    },
     outDir: 'packages/core/dist',
     platform: 'neutral',
     external: [/^@assent\//, 'idb-keyval'],

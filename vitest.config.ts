@@ -10,6 +10,7 @@ const exact = (name: string) => new RegExp(`^${name.replace(/[/]/g, '\\/')}$`);
 const source = [
   { find: exact('@assent/core/protocol'), replacement: root('packages/core/src/protocol/index.ts') },
   { find: exact('@assent/core'), replacement: root('packages/core/src/index.ts') },
+  { find: exact('@assent/core/sync'), replacement: root('packages/core/src/sync/index.ts') },
   { find: exact('@assent/verifier'), replacement: root('packages/verifier/src/node.ts') },
   { find: exact('@assent/verifier/web'), replacement: root('packages/verifier/src/web.ts') },
   { find: exact('@assent/ledger'), replacement: root('packages/ledger/src/index.ts') },
@@ -47,7 +48,7 @@ export default defineConfig({
           include: ['packages/core/test/**/*.test.ts'],
           exclude: ['packages/core/test/cli.test.ts'],
         },
-        resolve: { alias: [...distAliases('core', '@assent/core'), ...source.slice(2)] },
+        resolve: { alias: [...distAliases('core', '@assent/core'), ...source.slice(3)] },
       },
       pkgProject('verifier'),
       pkgProject('widget', { environment: 'happy-dom' }),
