@@ -8,6 +8,10 @@ const H1 = 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0';
 const H2 = '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU';
 const subject = createSubjectId();
 let clock = Date.UTC(2026, 0, 1);
+const tick = () => {
+  clock += 1000;
+  return new Date(clock);
+};
 const ev = (purposes: Record<string, 'given' | 'refused'>, over: Partial<ConsentEvent> = {}): ConsentEvent =>
   createEvent({
     subject,
@@ -18,7 +22,7 @@ const ev = (purposes: Record<string, 'given' | 'refused'>, over: Partial<Consent
     jurisdiction: 'GB',
     gpc: false,
     widget: 't',
-    at: new Date((clock += 1000)),
+    at: tick(),
     ...over,
   });
 

@@ -64,8 +64,9 @@ function idbKv(dbName: string, warn: (m: string) => void): SyncKv {
         store ??= createStore(dbName, 'kv');
         return await f(store);
       } catch (e) {
+        // Requests already under way fail too: one warning is enough.
+        if (!failed) warn(`assent: IndexedDB ${dbName} unavailable, sync data kept in memory: ${e}`);
         failed = true;
-        warn(`assent: IndexedDB ${dbName} unavailable, sync data kept in memory: ${e}`);
       }
     return fallback();
   };
