@@ -146,15 +146,16 @@ export function startAssent(o: StartOptions): AssentApi {
     if (prompt) loadUi().then((u) => u.showBanner(reasons));
     if (o.floatingButton !== 'off')
       body().then((b) => floatingButton(b, c, k.locale, o.floatingButton === 'end', api.open, o.nonce));
-    // One click on any `[data-assent-open]` element opens the preference center.
-    addEventListener('click', (e) => {
-      if ((e.target as Element).closest?.('[data-assent-open]')) {
-        e.preventDefault();
-        api.open();
-      }
-    });
     emit('ready', readyDetail);
   };
+
+  // One click on any `[data-assent-open]` element opens the preference center (once ready).
+  addEventListener('click', (e) => {
+    if ((e.target as Element).closest?.('[data-assent-open]')) {
+      e.preventDefault();
+      api.open();
+    }
+  });
 
   if (o.config instanceof Promise) {
     // Google tags that run before the config arrives see every Consent Mode type denied.

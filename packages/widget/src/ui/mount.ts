@@ -73,6 +73,12 @@ export function mountUi(options: UiOptions): UiController {
       );
     return s.consent.allows(id) ? Promise.resolve<SeparateAnswer>('given') : s.ask(id);
   };
+  const close = () => {
+    s.banner.value = null;
+    s.prefs.value = false;
+    s.separate.value?.resolve('dismissed');
+    s.separate.value = null;
+  };
   return {
     host,
     locale: s.locale,
@@ -83,14 +89,9 @@ export function mountUi(options: UiOptions): UiController {
     openPreferences: s.openPrefs,
     requestSeparate: (id) => request(id, true),
     requestConsent: (id) => request(id, false),
-    close() {
-      s.banner.value = null;
-      s.prefs.value = false;
-      s.separate.value?.resolve('dismissed');
-      s.separate.value = null;
-    },
+    close,
     destroy() {
-      this.close();
+      close();
       unsubscribe();
       render(null, root);
       host.remove();

@@ -13,7 +13,6 @@ import type { UiState } from './state.js';
  */
 export function Preferences({ s }: { s: UiState }) {
   const { t, consent } = s;
-  s.rev.value;
   const [draft, setDraft] = useState<Record<string, boolean>>({});
   const given = (id: string) => consent.get(id)?.status === 'given';
   const consentRows = s.purposes.filter((p) => p.basis === 'consent' && !p.separate);
