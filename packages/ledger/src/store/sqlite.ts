@@ -1,9 +1,21 @@
 // SQLite storage: one file in WAL mode, one writer (this process). Group commit: every item that
 // arrives while the previous batch is being signed and committed joins the next batch, which is
-// one transaction; nothing is acknowledged before that transaction is durable (synchronous=FULL:
-// the WAL is fsynced at every commit, so an acknowledged event survives power loss, not only a
-// crash of the process).
-import { closeSync, existsSync, openSync } from 'node:fs';
+// one transaction; nothing is acknowledged before that transaction is durable.
+//
+// Durability without blocking the event loop: SQLite's synchronous=FULL would fsync the WAL inside
+// the commit, on the main thread, stopping all request handling for the length of an fsync. Instead
+// the connection runs synchronous=NORMAL (commits write their WAL frames but do not fsync; SQLite
+// still fsyncs around checkpoints) and the ledger fsyncs the WAL file itself, asynchronously on
+// libuv's thread pool, before answering. A committed batch is acknowledged only after an fsync of
+// the WAL that started after its commit returned, so what was acknowledged survives power loss
+// exactly as with FULL; several batches share one fsync. A failed fsync stops the store: after
+// one, the kernel may have dropped the dirty pages, and nothing may be acknowledged again.
+// Checkpoints (copying the WAL into the database file, with their own fsyncs) run on a worker
+// thread with its own connection, for the same reason: automatic checkpoints would run inside a
+// commit on the main thread.
+import { closeSync, existsSync, fsync, fstatSync, openSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { CompactRange, type NodeCoord, cover } from '../merkle.js';
 import {
@@ -103,6 +115,27 @@ const toToken = (r: TokenRow): TokenRecord => ({
 });
 
 const MAX_INFLIGHT_BATCHES = 4;
+
+const CHECKPOINTER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { statSync } = require('node:fs');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 5000');
+let timer;
+const tick = () => {
+  try {
+    if (statSync(workerData.file + '-wal').size >= workerData.thresholdBytes) db.pragma('wal_checkpoint(PASSIVE)');
+  } catch {}
+  timer = setTimeout(tick, workerData.intervalMs);
+};
+parentPort.on('message', () => {
+  clearTimeout(timer);
+  db.close();
+  parentPort.postMessage('closed');
+});
+tick();
+`;
 
 interface PendingId {
   digest: Buffer;
@@ -209,6 +242,12 @@ export class SqliteStore implements Store {
   #commits: Promise<void> = Promise.resolve();
   /** Event ids sequenced but not yet committed: a retry arriving meanwhile waits for the outcome. */
   #pendingIds = new Map<string, PendingId>();
+  readonly #file: string;
+  #walFd: number | undefined;
+  #syncing: Promise<void> | undefined;
+  #nextSync: Promise<void> | undefined;
+  #broken: StorageUnavailable | undefined;
+  #checkpointer: Worker | undefined;
   #closed = false;
   #lastHead: StoredTreeHead | undefined;
   #headTimer: NodeJS.Timeout | undefined;
@@ -216,6 +255,7 @@ export class SqliteStore implements Store {
 
   constructor(ctx: SequenceContext | undefined, options: SqliteStoreOptions) {
     this.#ctx = ctx;
+    this.#file = options.file;
     this.#delayMs = options.commitDelayMs ?? 0;
     this.#maxBatch = options.maxBatchItems ?? 2048;
     // The database holds personal data: create it owner-only (SQLite gives -wal and -shm the
@@ -225,11 +265,24 @@ export class SqliteStore implements Store {
     this.db = new Database(options.file, { readonly: options.readonly ?? false });
     if (!options.readonly) {
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
+      this.db.pragma('synchronous = NORMAL');
       this.db.pragma('busy_timeout = 5000');
       // Erasure must remove personal data from the file, not only from query results: overwrite
       // freed content with zeros (SQLite otherwise leaves it in free pages).
       this.db.pragma('secure_delete = ON');
+      if (ctx && options.file !== ':memory:' && options.file !== '') {
+        this.db.pragma('wal_autocheckpoint = 0');
+        this.#checkpointer = new Worker(CHECKPOINTER_SOURCE, {
+          eval: true,
+          workerData: {
+            driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+            file: options.file,
+            thresholdBytes: 4 * 1024 * 1024,
+            intervalMs: 100,
+          },
+        });
+        this.#checkpointer.unref();
+      }
       this.db.exec(SCHEMA);
     }
     this.#q = prepareStatements(this.db);
@@ -269,6 +322,7 @@ export class SqliteStore implements Store {
 
   append(items: Item[]): Promise<Outcome[]> {
     if (this.#closed) return Promise.reject(new StorageUnavailable('the ledger is closed'));
+    if (this.#broken) return Promise.reject(this.#broken);
     if (!this.#ctx) return Promise.reject(new TypeError('this store was opened without signing keys'));
     const all = items.map(
       (item) => new Promise<Outcome>((resolve, reject) => this.#queue.push({ item, resolve, reject })),
@@ -393,7 +447,6 @@ export class SqliteStore implements Store {
       const result = await signed;
       if (epoch !== this.#epoch) throw new StorageUnavailable('an earlier batch failed to commit');
       this.#write(start, end, result, fresh);
-      this.#committed = { size: end, root };
       // Old page images of erased bodies live on in the WAL until a checkpoint; truncate it.
       if (result.erasures.length) this.db.pragma('wal_checkpoint(TRUNCATE)');
       return result;
@@ -405,6 +458,9 @@ export class SqliteStore implements Store {
     let result: Integration;
     try {
       result = await commit;
+      await this.#durable();
+      // Tree heads only ever cover durable entries.
+      if (end > this.#committed.size) this.#committed = { size: end, root };
     } catch (e) {
       if (epoch === this.#epoch) {
         // Later batches were sequenced on top of this one; they fail too, and the range restarts
@@ -453,6 +509,44 @@ export class SqliteStore implements Store {
         w.resolve(item.digest.equals(entry.digest) ? { ...o, duplicate: true } : { status: 'conflict' });
       else w.resolve(o);
     }
+  }
+
+  /** Resolves once everything committed before the call is on disk (one fsync for many batches). */
+  #durable(): Promise<void> {
+    if (this.#broken) return Promise.reject(this.#broken);
+    if (!this.#syncing) {
+      this.#syncing = this.#fsyncWal().finally(() => {
+        this.#syncing = undefined;
+      });
+      return this.#syncing;
+    }
+    // An fsync is running, possibly begun before this commit: wait for the next one.
+    this.#nextSync ??= this.#syncing.then(() => {
+      this.#nextSync = undefined;
+      return this.#durable();
+    });
+    return this.#nextSync;
+  }
+
+  #fsyncWal(): Promise<void> {
+    if (this.#file === ':memory:' || this.#file === '') return Promise.resolve();
+    const wal = `${this.#file}-wal`;
+    // The WAL keeps its inode while the connection is open (restarts truncate it in place); reopen
+    // if it ever changed, so the fsync always reaches the file SQLite writes.
+    if (this.#walFd === undefined || fstatSync(this.#walFd).ino !== statSync(wal).ino) {
+      if (this.#walFd !== undefined) closeSync(this.#walFd);
+      this.#walFd = openSync(wal, 'r');
+    }
+    const fd = this.#walFd;
+    return new Promise((resolve, reject) =>
+      fsync(fd, (err) => {
+        if (!err) return resolve();
+        this.#broken = new StorageUnavailable('fsync of the write-ahead log failed; restart the ledger', {
+          cause: err,
+        });
+        reject(this.#broken);
+      }),
+    );
   }
 
   #write(start: number, end: number, r: Integration, fresh: Waiting[]): void {
@@ -577,6 +671,18 @@ export class SqliteStore implements Store {
     while (this.#inflight || this.#queue.length) await new Promise((r) => setTimeout(r, 1));
     this.#closed = true;
     if (this.#headTimer) clearInterval(this.#headTimer);
+    await this.#syncing?.catch(() => {});
+    if (this.#walFd !== undefined) closeSync(this.#walFd);
+    const cp = this.#checkpointer;
+    if (cp) {
+      // Close the checkpointer's connection first, so this last one checkpoints and removes the WAL.
+      await new Promise((resolve) => {
+        cp.once('message', resolve);
+        cp.once('exit', resolve);
+        cp.postMessage('close');
+      });
+      await cp.terminate();
+    }
     this.db.close();
   }
 }
