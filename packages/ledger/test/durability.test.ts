@@ -1,0 +1,56 @@
+// SQLite durability: a request is answered only after an fsync of the write-ahead log that began
+// after its commit, and a failed fsync is never acknowledged.
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Fixture, fixture, makeEvent, post } from './helpers.js';
+
+describe('SQLite group commit durability', () => {
+  let fx: Fixture;
+  const realFsync = fs.fsync;
+  const patch = (fake: typeof fs.fsync) => {
+    (fs as { fsync: typeof fs.fsync }).fsync = fake;
+    syncBuiltinESMExports();
+  };
+  beforeAll(async () => {
+    fx = await fixture('sqlite');
+  });
+  afterEach(() => patch(realFsync));
+  afterAll(async () => {
+    await fx.cleanup();
+  });
+
+  it('answers only after the WAL fsync that follows the commit has finished', async () => {
+    const ledger = await fx.ledger();
+    const url = await ledger.listen(0);
+    const log: string[] = [];
+    patch(((fd: number, cb: (e: NodeJS.ErrnoException | null) => void) => {
+      log.push('fsync start');
+      setTimeout(() => {
+        log.push('fsync done');
+        realFsync(fd, cb);
+      }, 150);
+    }) as typeof fs.fsync);
+    const r = await post(url, [makeEvent()]);
+    log.push('answered');
+    expect(r.status).toBe(200);
+    expect(log).toEqual(['fsync start', 'fsync done', 'answered']);
+  });
+
+  it('never acknowledges when the fsync fails, and refuses further writes', async () => {
+    const ledger = await fx.ledger({ database: `${fx.dir}/broken.db` });
+    const url = await ledger.listen(0);
+    expect((await post(url, [makeEvent()])).status).toBe(200);
+    patch(((_fd: number, cb: (e: NodeJS.ErrnoException | null) => void) => {
+      const e = Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+      setImmediate(() => cb(e));
+    }) as typeof fs.fsync);
+    const failed = await post(url, [makeEvent()]);
+    expect(failed.status).toBe(503);
+    expect(failed.body.error.code).toBe('ERR_STORAGE_UNAVAILABLE');
+    patch(realFsync);
+    const after = await post(url, [makeEvent()]);
+    expect(after.status).toBe(503);
+    expect((await ledger.store.treeSize())).toBe(1);
+  });
+});
