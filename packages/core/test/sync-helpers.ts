@@ -73,7 +73,7 @@ export interface Net {
   onRequest?: (r: Recorded) => void | Promise<void>;
 }
 
-const response = (status: number, text: string, headers: Record<string, string>) =>
+export const response = (status: number, text: string, headers: Record<string, string> = {}) =>
   ({
     ok: status >= 200 && status < 300,
     status,

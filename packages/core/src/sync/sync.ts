@@ -363,14 +363,16 @@ export function createSync(options: SyncOptions): Sync {
       let cookie = false;
       // The cookie holds the receipt of the newest decision: never one older than it holds, nor one
       // with a newer decision of this subject still waiting.
+      const last = outbox
+        .waiting()
+        .filter((w) => w.event.subject === subject && hasPurposes(w.event))
+        .at(-1);
       if (
         cookieOptions !== false &&
         hasPurposes(event) &&
         event.subject === subject &&
         event.at >= cookieAt &&
-        !outbox
-          .waiting()
-          .some((w) => w.event.subject === subject && hasPurposes(w.event) && w.event.at > event.at)
+        (last?.event.id ?? event.id) === event.id
       ) {
         cookie = writeReceiptCookie(jws, claims.exp, cookieOptions);
         cookieAt = event.at;
