@@ -21,7 +21,15 @@ export interface AssentEvents {
 
 export type AssentEventName = keyof AssentEvents;
 
-/** `window.assent`: the documented API of the script-tag build (docs/widget-api.md). */
+/**
+ * `window.assent`: the documented API of the script-tag build (docs/widget-api.md).
+ *
+ * @example
+ * ```ts
+ * window.assent.on('change', ({ changed, method }) => console.log(method, changed))
+ * if ((await window.assent.requestSeparate('face-payment')) === 'given') startFacePayment()
+ * ```
+ */
 export interface AssentApi {
   /** Widget version. */
   readonly version: string;
@@ -42,13 +50,13 @@ export interface AssentApi {
   /** Ask for one purpose's consent in a dialog (the same dialog; any consent purpose). */
   requestConsent(id: string): Promise<SeparateAnswer>;
   /** Give every consent purpose except the separate ones (method `api`). */
-  acceptAll(): Promise<void>;
+  acceptAll(): Promise<ConsentChange | undefined>;
   /** Refuse every consent purpose (method `api`). */
-  rejectAll(): Promise<void>;
+  rejectAll(): Promise<ConsentChange | undefined>;
   /** `true` gives, `false` refuses; separate purposes only through `requestSeparate` (method `api`). */
-  set(choices: Record<string, boolean>): Promise<void>;
+  set(choices: Record<string, boolean>): Promise<ConsentChange | undefined>;
   /** Withdraw one purpose, or `'all'` (method `api`). */
-  withdraw(id: string): Promise<void>;
+  withdraw(id: string): Promise<ConsentChange | undefined>;
   /** Whether a purpose may be used now (`false` until ready). */
   allows(id: string): boolean;
   /** The decision on one purpose. */

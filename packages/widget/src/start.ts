@@ -19,7 +19,14 @@ import type { UiController, UiOptions } from './ui/index.js';
 // Everything in this file is on the loader's critical path and counts against its 3 KB budget:
 // the API is built from small generic wrappers rather than one function per method.
 
-/** Widget version, recorded as `widget` in every consent event. */
+/**
+ * Widget version, recorded as `widget` in every consent event.
+ *
+ * @example
+ * ```ts
+ * window.assent.version === VERSION // true
+ * ```
+ */
 export const VERSION = '0.1.0';
 
 /** What the lazily loaded UI bundle provides. */

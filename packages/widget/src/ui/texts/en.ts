@@ -2,6 +2,11 @@
  * The widget's own English strings. Purpose names, descriptions and the controller's summary come
  * from the retailer's config; these are the labels around them. `{name}`-style placeholders are
  * filled in as plain text, never as markup.
+ *
+ * @example
+ * ```ts
+ * en.acceptAll // 'Accept all'
+ * ```
  */
 export const en = {
   title: 'Your privacy choices',

@@ -1,6 +1,13 @@
 import type { UiTexts } from './en.js';
 
-/** 简体中文界面文字。 */
+/**
+ * The widget's own Simplified Chinese strings (简体中文界面文字), complete: the same keys as `en`.
+ *
+ * @example
+ * ```ts
+ * zhCN.rejectAll // '全部拒绝'
+ * ```
+ */
 export const zhCN: UiTexts = {
   title: '您的隐私选择',
   summary:
