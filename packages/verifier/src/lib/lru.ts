@@ -1,8 +1,14 @@
-// A bounded least-recently-used map on top of Map's insertion order: a hit moves the entry to the
-// end, inserts evict from the front until both the entry count and the total weight fit. O(1)
-// amortised for both.
+// A bounded cache with least-recently-used-like eviction (CLOCK, "second chance") on top of Map's
+// insertion order. A hit only sets a flag, so the hot path is one Map lookup; eviction walks from
+// the oldest entry, moving flagged ones to the back with the flag cleared and evicting the first
+// unflagged one. Amortised O(1); inserts stop when both the entry count and total weight fit.
+interface Slot<V> {
+  value: V;
+  used: boolean;
+}
+
 export class Lru<K, V> {
-  readonly #map = new Map<K, V>();
+  readonly #map = new Map<K, Slot<V>>();
   readonly #maxEntries: number;
   readonly #maxWeight: number;
   readonly #weigh: (value: V) => number;
@@ -28,29 +34,35 @@ export class Lru<K, V> {
   }
 
   get(key: K): V | undefined {
-    const value = this.#map.get(key);
-    if (value !== undefined) {
-      this.#map.delete(key);
-      this.#map.set(key, value);
-    }
-    return value;
+    const slot = this.#map.get(key);
+    if (slot === undefined) return undefined;
+    slot.used = true;
+    return slot.value;
   }
 
   set(key: K, value: V): void {
     const w = this.#weigh(value);
     if (w > this.#maxWeight || this.#maxEntries === 0) return;
     this.delete(key);
-    this.#map.set(key, value);
-    this.#weight += w;
-    while (this.#map.size > this.#maxEntries || this.#weight > this.#maxWeight) {
-      this.delete(this.#map.keys().next().value as K);
+    // Make room first, so the newcomer is never the victim of its own insertion.
+    while (this.#map.size + 1 > this.#maxEntries || this.#weight + w > this.#maxWeight) {
+      const [oldest, slot] = this.#map.entries().next().value as [K, Slot<V>];
+      this.#map.delete(oldest);
+      if (slot.used) {
+        slot.used = false;
+        this.#map.set(oldest, slot);
+      } else {
+        this.#weight -= this.#weigh(slot.value);
+      }
     }
+    this.#map.set(key, { value, used: false });
+    this.#weight += w;
   }
 
   delete(key: K): void {
-    const value = this.#map.get(key);
-    if (value === undefined) return;
+    const slot = this.#map.get(key);
+    if (slot === undefined) return;
     this.#map.delete(key);
-    this.#weight -= this.#weigh(value);
+    this.#weight -= this.#weigh(slot.value);
   }
 }
