@@ -49,7 +49,7 @@ describe('preference center', () => {
     expect(fixed.querySelector('[role="switch"]')).toBeNull();
     expect(fixed.textContent).toContain('Always active');
     expect(fixed.textContent).toContain('Performance of a contract');
-    expect(t.$('.modal')!.textContent).toContain('Needed to provide what you asked for');
+    expect(fixed.textContent).toContain('Needed to provide what you asked for');
   });
 
   it('saves exactly the switched purposes', async () => {

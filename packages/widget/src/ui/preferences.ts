@@ -63,12 +63,6 @@ export function Preferences({ s }: { s: UiState }) {
         control: h('span', { class: 'on' }, t('alwaysActive')),
       }),
     ),
-    fixed.length > 0 &&
-      h(
-        'p',
-        { class: 'note' },
-        t(fixed.some((p) => p.basis === 'contract') ? 'contractReason' : 'legalReason'),
-      ),
     separate.length > 0 && [
       h('h3', null, t('separateTitle')),
       h('p', { class: 'note' }, t('separateIntro')),

@@ -29,6 +29,8 @@ export function PurposeRow({
     { class: 'p', 'data-purpose': p.id },
     h('div', { class: 'ph' }, h('h4', { id: labelId }, p.name), control),
     p.description && h('p', { class: 'note' }, p.description),
+    p.basis !== 'consent' &&
+      h('p', { class: 'note' }, t(p.basis === 'contract' ? 'contractReason' : 'legalReason')),
     h(
       'dl',
       null,
