@@ -17,7 +17,11 @@ export interface TestLedger {
   /** Every entry in the log, in log order. */
   entries(): Promise<LedgerEntry[]>;
   /** A link token for `subject` signed by the storefront key this ledger trusts. */
-  linkToken(subject: string, customerId: string, ttlSeconds?: number): Promise<string>;
+  linkToken(
+    subject: string,
+    customerId: string,
+    options?: { ttlSeconds?: number; now?: number },
+  ): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -42,8 +46,15 @@ export async function startLedger(options: LedgerOptions = {}): Promise<TestLedg
       for await (const line of ledger.export('native')) out.push(JSON.parse(line));
       return out.filter((e) => e.id);
     },
-    linkToken: (subject, customerId, ttlSeconds = 300) =>
-      createLinkToken({ customerId, subject, key: storefront.privateKey, kid: 'shop-1', ttlSeconds }),
+    linkToken: (subject, customerId, o = {}) =>
+      createLinkToken({
+        customerId,
+        subject,
+        key: storefront.privateKey,
+        kid: 'shop-1',
+        ttlSeconds: 300,
+        ...o,
+      }),
     async close() {
       await ledger.close();
       rmSync(dir, { recursive: true, force: true });

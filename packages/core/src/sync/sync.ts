@@ -433,7 +433,7 @@ export function createSync(options: SyncOptions): Sync {
       const d = consent.decisions();
       const purposes: Record<string, PurposeSnapshot> = {};
       for (const id in d) purposes[id] = { status: d[id]!.status, hash: consent.hashes[id]! };
-      await put(event(purposes));
+      enqueue(event(purposes));
     }
     linkResult = { status: 'merged', applied, sent: newerLocal };
     emit('linked', linkResult);
@@ -451,6 +451,40 @@ export function createSync(options: SyncOptions): Sync {
       widget: options.widget ?? VERSION,
       ...(link ? { link } : {}),
     });
+
+  async function link(token: string): Promise<LinkResult> {
+    const claims = decodeJws(token)?.claims;
+    if (claims?.sub !== subject || typeof claims.cid !== 'string') {
+      emit('sync-error', {
+        code: 'ERR_LINK_INVALID',
+        message: 'the link token is not for this device subject',
+      });
+      return { status: 'failed', applied: [], sent: [] };
+    }
+    linkToken = token;
+    linkResult = undefined;
+    await ready;
+    const meta = (await outbox.meta('link')) as { subject?: string; customer?: string } | undefined;
+    if (meta?.subject === subject && meta.customer === customerKey(claims.cid)) pullWanted = true;
+    else {
+      // One link event is enough: a newer token replaces one still waiting.
+      await outbox.remove(
+        outbox
+          .waiting()
+          .filter((e) => e.event.link)
+          .map((e) => e.event.id),
+      );
+      await put(event({}, token));
+    }
+    await flush();
+    return (
+      linkResult ?? {
+        status: pullWanted || outbox.waiting().some((e) => e.event.link) ? 'deferred' : 'failed',
+        applied: [],
+        sent: [],
+      }
+    );
+  }
 
   const unsubscribe = consent.subscribe((change) => enqueue(change.event));
   const onOnline = () => {
@@ -479,38 +513,10 @@ export function createSync(options: SyncOptions): Sync {
 
   return {
     flush,
-    async link(token) {
+    link(token) {
       if (typeof token !== 'string' || !JWS.test(token))
         throw TypeError('link: token must be a compact JWS made by createLinkToken');
-      const claims = decodeJws(token)?.claims;
-      if (claims?.sub !== subject || typeof claims.cid !== 'string') {
-        const error = { code: 'ERR_LINK_INVALID', message: 'the link token is not for this device subject' };
-        emit('sync-error', error);
-        return { status: 'failed', applied: [], sent: [] };
-      }
-      linkToken = token;
-      linkResult = undefined;
-      await ready;
-      const meta = (await outbox.meta('link')) as { subject?: string; customer?: string } | undefined;
-      if (meta?.subject === subject && meta.customer === customerKey(claims.cid)) pullWanted = true;
-      else {
-        // One link event is enough: a newer token replaces one still waiting.
-        await outbox.remove(
-          outbox
-            .waiting()
-            .filter((e) => e.event.link)
-            .map((e) => e.event.id),
-        );
-        await put(event({}, token));
-      }
-      await flush();
-      return (
-        linkResult ?? {
-          status: outbox.waiting().some((e) => e.event.link) ? 'deferred' : 'failed',
-          applied: [],
-          sent: [],
-        }
-      );
+      return link(token);
     },
     pending: () => ready.then(() => outbox.waiting().map((e) => e.event)),
     rejected: () => ready.then(() => outbox.rejected().map((e) => ({ event: e.event, error: e.error! }))),
