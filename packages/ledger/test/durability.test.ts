@@ -51,6 +51,6 @@ describe('SQLite group commit durability', () => {
     patch(realFsync);
     const after = await post(url, [makeEvent()]);
     expect(after.status).toBe(503);
-    expect((await ledger.store.treeSize())).toBe(1);
+    expect(await ledger.store.treeSize()).toBe(1);
   });
 });

@@ -11,6 +11,7 @@ import { CompactRange, type NodeCoord, cover } from '../merkle.js';
 import {
   type EntryRow,
   type EventItem,
+  type Integration,
   type Item,
   type SequenceContext,
   sequence,
@@ -292,25 +293,7 @@ export class PostgresStore implements Store {
 
   async #ingest(batch: Waiter[]): Promise<void> {
     const s = this.#s;
-    const ids = [...new Set(batch.filter((w) => w.item.kind === 'event').map((w) => w.item.id))];
-    const known = new Map<
-      string,
-      { seq: number; digest: Buffer | null; receipt: string | null; erased_by: number | null }
-    >();
-    if (ids.length) {
-      const r = await this.pool.query(
-        `SELECT id, seq, digest, receipt, erased_by FROM ${s}.entries WHERE id = ANY($1::text[])`,
-        [ids],
-      );
-      for (const row of r.rows) known.set(row.id, row);
-    }
-    const fresh: Waiter[] = [];
-    for (const w of batch) {
-      const stored = known.get(w.item.id);
-      if (stored) w.resolve(outcomeOfStored(stored, w.item as EventItem));
-      else fresh.push(w);
-    }
-    if (!fresh.length) return;
+    const fresh = batch;
     const cols: unknown[][] = [[], [], [], [], [], [], [], []];
     for (const w of fresh) {
       const it = w.item;
@@ -326,17 +309,19 @@ export class PostgresStore implements Store {
       if (list) list.push(w);
       else this.#waiting.set(it.id, [w]);
     }
-    // Same id already pending (a concurrent retry, or a conflicting body): DO NOTHING, then wait for
-    // whichever body the sequencer integrates and compare digests.
+    // One round trip: ids already in the log (retries) are not written again and are answered by
+    // the check below; an id already pending (a concurrent retry, or a conflicting body) is left
+    // alone, and its waiter compares digests with whichever body the sequencer integrates.
     await this.pool.query(
       `WITH ins AS (
          INSERT INTO ${s}.pending (id, kind, subject, received_at, event, digest, customer_hash, before)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::bytea[], $8::text[])
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::bytea[], $8::text[]) AS u(id)
+         WHERE NOT EXISTS (SELECT 1 FROM ${s}.entries e WHERE e.id = u.id)
          ON CONFLICT (id) DO NOTHING RETURNING 1)
        SELECT pg_notify($9, '') FROM (SELECT 1) x`,
       [...cols, `${this.#o.schema}_pending`],
     );
-    // Integration may have raced ahead of the LISTEN; check once now.
+    // Answers retries of integrated events, and integration that raced ahead of the LISTEN.
     this.#checkWaiters();
   }
 
@@ -364,7 +349,8 @@ export class PostgresStore implements Store {
     const ids = [...this.#waiting.keys()];
     if (!ids.length) return;
     const r = await this.pool.query(
-      `SELECT id, seq, kind, digest, receipt, erased_by, body, leaf FROM ${this.#s}.entries WHERE id = ANY($1::text[])`,
+      `SELECT id, seq, kind, digest, receipt, erased_by, CASE WHEN kind <> 'event' THEN body END AS body, leaf
+       FROM ${this.#s}.entries WHERE id = ANY($1::text[])`,
       [ids],
     );
     for (const row of r.rows) {
@@ -455,16 +441,16 @@ export class PostgresStore implements Store {
   async #integrateOnce(): Promise<number> {
     const c = this.#seqClient!;
     const s = this.#s;
-    const pend = await c.query<PendingRow>(
-      `SELECT n, id, kind, subject, received_at, event, digest, customer_hash, before FROM ${s}.pending ORDER BY n LIMIT $1`,
+    // Pending rows whose id is already in the log (a retry that raced its first delivery) are
+    // dropped, not appended again.
+    const pend = await c.query<PendingRow & { present: boolean }>(
+      `SELECT p.n, p.id, p.kind, p.subject, p.received_at, p.event, p.digest, p.customer_hash, p.before,
+              e.id IS NOT NULL AS present
+       FROM ${s}.pending p LEFT JOIN ${s}.entries e ON e.id = p.id ORDER BY p.n LIMIT $1`,
       [this.#o.maxBatchItems],
     );
     if (!pend.rows.length) return 0;
-    const present = await c.query<{ id: string }>(`SELECT id FROM ${s}.entries WHERE id = ANY($1::text[])`, [
-      pend.rows.map((r) => r.id),
-    ]);
-    const skip = new Set(present.rows.map((r) => r.id));
-    const items = pend.rows.filter((r) => !skip.has(r.id)).map(itemOf);
+    const items = pend.rows.filter((r) => !r.present).map(itemOf);
     const range = this.#range!;
     const start = range.size;
     const work = range.clone();
@@ -492,10 +478,97 @@ export class PostgresStore implements Store {
     }
     const result = await signReceipts(this.#ctx!.signer, sequence(this.#ctx!, work, items, erasable));
     const rows = result.rows;
+    if (result.erasures.length === 0)
+      await this.#commitSimple(
+        c,
+        start,
+        work.size,
+        result,
+        pend.rows.map((r) => r.n),
+      );
+    else
+      await this.#commitWithErasures(
+        c,
+        start,
+        work.size,
+        result,
+        items,
+        pend.rows.map((r) => r.n),
+      );
+    this.#range = work;
+    this.#committed = { size: work.size, root: work.root() };
+    // Erased bodies remain as dead row versions until VACUUM; reclaim them now, in the background.
+    if (result.erasures.length) this.pool.query(`VACUUM ${s}.entries`).catch(() => {});
+    return pend.rows.length;
+  }
+
+  /**
+   * The common step, in one statement and so one round trip and one implicit transaction: the
+   * compare-and-set on the log size guards every insert, so a step computed on a stale view
+   * inserts nothing.
+   */
+  async #commitSimple(
+    c: pg.Client,
+    start: number,
+    end: number,
+    result: Integration,
+    ns: number[],
+  ): Promise<void> {
+    const s = this.#s;
+    const rows = result.rows;
+    const r = await c.query<{ ok: number }>(
+      `WITH cas AS (UPDATE ${s}.meta SET value = $1 WHERE key = 'size' AND value = $2 RETURNING 1),
+       e AS (INSERT INTO ${s}.entries (seq, id, kind, subject, received_at, body, leaf, digest, receipt, erased_by)
+             SELECT * FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[], $10::bytea[], $11::text[], $12::bigint[])
+             WHERE EXISTS (SELECT 1 FROM cas)),
+       n AS (INSERT INTO ${s}.nodes (level, idx, hash)
+             SELECT * FROM unnest($13::int[], $14::bigint[], $15::bytea[]) WHERE EXISTS (SELECT 1 FROM cas)),
+       l AS (INSERT INTO ${s}.links (subject, customer_hash, seq)
+             SELECT * FROM unnest($16::text[], $17::bytea[], $18::bigint[]) WHERE EXISTS (SELECT 1 FROM cas)
+             ON CONFLICT DO NOTHING),
+       d AS (DELETE FROM ${s}.pending WHERE n = ANY($19::bigint[]) AND EXISTS (SELECT 1 FROM cas))
+       SELECT (SELECT count(*) FROM cas)::int AS ok, pg_notify($20, $1)`,
+      [
+        String(end),
+        String(start),
+        rows.map((x) => x.seq),
+        rows.map((x) => x.id),
+        rows.map((x) => x.kind),
+        rows.map((x) => x.subject),
+        rows.map((x) => x.receivedAt),
+        rows.map((x) => x.body),
+        rows.map((x) => x.leaf),
+        rows.map((x) => x.digest),
+        rows.map((x) => x.receipt),
+        rows.map((x) => x.erasedBy),
+        result.nodes.map((x) => x.level),
+        result.nodes.map((x) => x.index),
+        result.nodes.map((x) => x.hash),
+        result.links.map((x) => x.subject),
+        result.links.map((x) => x.customerHash),
+        result.links.map((x) => x.seq),
+        ns,
+        `${this.#o.schema}_integrated`,
+      ],
+    );
+    if (r.rows[0]?.ok !== 1) throw new LogConflict('the stored tree size moved: another sequencer wrote');
+  }
+
+  /** A step with tombstones: an explicit transaction, since erasure updates earlier rows. */
+  async #commitWithErasures(
+    c: pg.Client,
+    start: number,
+    end: number,
+    result: Integration,
+    items: Item[],
+    ns: number[],
+  ): Promise<void> {
+    const s = this.#s;
+    const rows = result.rows;
     await c.query('BEGIN');
     try {
       const cas = await c.query(`UPDATE ${s}.meta SET value = $1 WHERE key = 'size' AND value = $2`, [
-        String(work.size),
+        String(end),
         String(start),
       ]);
       if (cas.rowCount !== 1) throw new LogConflict('the stored tree size moved: another sequencer wrote');
@@ -548,18 +621,13 @@ export class PostgresStore implements Store {
       const erasedSubjects = items.filter((i) => i.kind === 'erasure').map((i) => i.subject);
       if (erasedSubjects.length)
         await c.query(`DELETE FROM ${s}.links WHERE subject = ANY($1::text[])`, [erasedSubjects]);
-      await c.query(`DELETE FROM ${s}.pending WHERE n = ANY($1::bigint[])`, [pend.rows.map((r) => r.n)]);
-      await c.query('SELECT pg_notify($1, $2)', [`${this.#o.schema}_integrated`, String(work.size)]);
+      await c.query(`DELETE FROM ${s}.pending WHERE n = ANY($1::bigint[])`, [ns]);
+      await c.query('SELECT pg_notify($1, $2)', [`${this.#o.schema}_integrated`, String(end)]);
       await c.query('COMMIT');
     } catch (e) {
       await c.query('ROLLBACK').catch(() => {});
       throw e;
     }
-    this.#range = work;
-    this.#committed = { size: work.size, root: work.root() };
-    // Erased bodies remain as dead row versions until VACUUM; reclaim them now, in the background.
-    if (result.erasures.length) this.pool.query(`VACUUM ${s}.entries`).catch(() => {});
-    return pend.rows.length;
   }
 
   async refreshTreeHead(force = false): Promise<StoredTreeHead | undefined> {
