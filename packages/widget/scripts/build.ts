@@ -1,6 +1,7 @@
 // Build only the widget's entries of the root tsup config (`pnpm build` builds everything):
 // `tsx packages/widget/scripts/build.ts [widget|widget:browser]`. The e2e tests and the benchmark
 // call it so that they always exercise the current source through the shipped build settings.
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Options } from 'tsup';
 import config from '../../../tsup.config.js';
@@ -9,13 +10,14 @@ export async function buildWidget(only?: string): Promise<void> {
   const blocks = (config as Options[]).filter(
     (c) => String(c.name).startsWith('widget') && (!only || c.name === only),
   );
-  // The config's paths are relative to the repository root.
-  const cwd = process.cwd();
-  process.chdir(fileURLToPath(new URL('../../..', import.meta.url)));
-  try {
-    for (const c of blocks) await build({ ...c, silent: true, config: false });
-  } finally {
-    process.chdir(cwd);
+  // The config's paths are relative to the repository root; make them absolute so that this
+  // works from any directory (tsup resolves some of them late, so changing directory is not enough).
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  for (const c of blocks) {
+    const entry = Object.fromEntries(
+      Object.entries(c.entry as Record<string, string>).map(([k, v]) => [k, resolve(root, v)]),
+    );
+    await build({ ...c, entry, outDir: resolve(root, c.outDir!), silent: true, config: false });
   }
 }
 
