@@ -17,8 +17,7 @@ import {
   saveKeyStore,
 } from './keys.js';
 import { createLedger, type LedgerOptions } from './ledger.js';
-import { openPostgresStore } from './store/postgres.js';
-import { openSqliteStore } from './store/sqlite.js';
+import { openStore as openStoreAt } from './open-store.js';
 import type { Store } from './store/store.js';
 import { mintToken, SCOPES } from './tokens.js';
 import { verifyStore } from './verify-log.js';
@@ -139,11 +138,7 @@ const keyFile = () => opts['key-file'] ?? './assent-ledger.key';
 /** Storage without signing: for tokens, verify and export, which never append to the log. */
 async function openStore(): Promise<Store> {
   const o = ledgerOptions();
-  if (o.postgres !== undefined) {
-    const pg = typeof o.postgres === 'string' ? { connectionString: o.postgres } : o.postgres;
-    return openPostgresStore(undefined, pg);
-  }
-  return openSqliteStore(undefined, { file: o.database! });
+  return openStoreAt(o.postgres !== undefined ? { postgres: o.postgres } : { database: o.database! });
 }
 
 async function loadKeys(create: boolean): Promise<KeyStoreData | undefined> {

@@ -7,8 +7,16 @@
 //   refusals and withdrawals carry no consent, so a refusal gives an empty purpose list).
 import { canonicalize, type LedgerEntry } from '@assent/core/protocol';
 import { b64u } from './lib/hash.js';
-import type { EntryRow, Tombstone } from './sequence.js';
+import type { EntryRow } from './sequence.js';
 
+/**
+ * The formats of `GET /v1/export` and `assent-ledger export`.
+ *
+ * @example
+ * ```ts
+ * for await (const line of ledger.export(EXPORT_FORMATS[2])) out.write(line + '\n') // Kantara receipts
+ * ```
+ */
 export const EXPORT_FORMATS = ['native', 'iso27560', 'kantara'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
@@ -140,6 +148,3 @@ function controllerOf(c: Controller): unknown {
     ...(c.url ? { url: c.url } : {}),
   };
 }
-
-/** Tombstone bodies, parsed (for `verify`). */
-export const parseTombstone = (body: string): Tombstone => JSON.parse(body) as Tombstone;

@@ -29,5 +29,4 @@ export { type Controller, EXPORT_FORMATS, type ExportFormat } from './export.js'
 export type { RateLimit } from './rate-limit.js';
 export type { PurposeState } from './subject.js';
 export type { AccessRecord, Outcome, Store, StoredTreeHead, TokenRecord } from './store/store.js';
-export { openSqliteStore, type SqliteStoreOptions } from './store/sqlite.js';
-export { openPostgresStore, type PostgresStoreOptions } from './store/postgres.js';
+export { openStore, type StoreLocation } from './open-store.js';

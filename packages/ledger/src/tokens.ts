@@ -4,13 +4,29 @@ import { randomBytes } from 'node:crypto';
 import { sha256 } from './lib/hash.js';
 import type { Store, TokenRecord } from './store/store.js';
 
-/** What a token may do. `events:write` is only needed when ingest requires a token. */
+/**
+ * What a token may do. `events:write` is only needed when ingest requires a token.
+ *
+ * @example
+ * ```ts
+ * await ledger.createToken({ scopes: [SCOPES[1]] }) // read:subject
+ * ```
+ */
 export const SCOPES = ['events:write', 'read:subject', 'erase', 'audit', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 const TOKEN = /^alt_([A-Za-z0-9_-]{12})_([A-Za-z0-9_-]{43})$/;
 
-/** A new token and the record to store for it. The token itself is shown once and never stored. */
+/**
+ * A new token and the record to store for it. The token itself is shown once and never stored;
+ * the record holds its SHA-256. Throws TypeError for unknown scopes.
+ *
+ * @example
+ * ```ts
+ * const { token, record } = mintToken(['audit'], { label: 'auditor', expiresInSeconds: 90 * 86_400 })
+ * await store.insertToken(record)
+ * ```
+ */
 export function mintToken(
   scopes: readonly string[],
   options: { label?: string | undefined; expiresInSeconds?: number | undefined; now?: Date } = {},
