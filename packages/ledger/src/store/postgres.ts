@@ -477,7 +477,6 @@ export class PostgresStore implements Store {
       }
     }
     const result = await signReceipts(this.#ctx!.signer, sequence(this.#ctx!, work, items, erasable));
-    const rows = result.rows;
     if (result.erasures.length === 0)
       await this.#commitSimple(
         c,
