@@ -150,17 +150,23 @@ export function startAssent(o: StartOptions): AssentApi {
     k.subscribe((change) => emit('change', change));
     const { prompt, reasons } = k.needsPrompt();
     readyDetail = { decisions: k.decisions(), prompt, reasons };
-    if (prompt) loadUi().then((u) => u.showBanner(reasons));
+    // A UI that fails to load is reported as `error` by loadUi; nothing is granted meanwhile.
+    if (prompt)
+      loadUi()
+        .then((u) => u.showBanner(reasons))
+        .catch(() => {});
     if (o.floatingButton !== 'off')
-      body().then((b) => floatingButton(b, c, k.locale, o.floatingButton === 'end', api.open, o.nonce));
+      body().then((b) => floatingButton(b, c, k.locale, o.floatingButton === 'end', open, o.nonce));
     emit('ready', readyDetail);
   };
 
+  // From the page's own controls: a failure is already reported as an `error` event.
+  const open = () => void api.open().catch(() => {});
   // One click on any `[data-assent-open]` element opens the preference center (once ready).
   addEventListener('click', (e) => {
     if ((e.target as Element).closest?.('[data-assent-open]')) {
       e.preventDefault();
-      api.open();
+      open();
     }
   });
 

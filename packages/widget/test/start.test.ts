@@ -199,6 +199,19 @@ describe('startAssent', () => {
     }
   });
 
+  it('reports a UI that fails to load, grants nothing, and tries again on the next request', async () => {
+    const load = vi.fn().mockRejectedValueOnce(new Error('offline')).mockImplementation(loadUi);
+    const api = startAssent({ config: storeConfig(), loadUi: load, storage: memoryStorage() });
+    const errors: unknown[] = [];
+    api.on('error', (e) => errors.push(e));
+    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    expect(api.decisions()).toEqual({});
+    expect(api.allows('analytics')).toBe(false);
+    await api.open();
+    await vi.waitFor(() => expect(shadow()?.querySelector('[role="dialog"]')).toBeTruthy());
+    expect(load).toHaveBeenCalledTimes(2);
+  });
+
   it('throws TypeError without loadUi', () => {
     expect(() => startAssent({ config: storeConfig() } as never)).toThrow(/loadUi/);
   });
