@@ -12,7 +12,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -120,8 +120,7 @@ async function serve(): Promise<void> {
     const busy = samples.filter((x, i) => i > 0 && x.n > samples[i - 1]!.n);
     const a = busy[Math.min(4, busy.length - 1)];
     const b = busy[busy.length - 1];
-    if (a && b && b.n > a.n)
-      process.stderr.write(`cpu ${mode}: ${((b.cpu - a.cpu) / (b.n - a.n)).toFixed(1)} µs/event\n`);
+    if (a && b && b.n > a.n) process.stdout.write(`cpu ${((b.cpu - a.cpu) / (b.n - a.n)).toFixed(1)}\n`);
     await close();
     process.exit(0);
   });
@@ -215,22 +214,41 @@ async function load(): Promise<void> {
 // ---------------------------------------------------------------- orchestrator
 
 const self = fileURLToPath(import.meta.url);
-const child = (role: string, extra: string[]) =>
-  spawn(process.execPath, ['--import', 'tsx', self, '--role', role, ...extra], {
+
+interface Child {
+  proc: ReturnType<typeof spawn>;
+  /** The first complete stdout line starting with prefix (waits for it). */
+  line(prefix: string): Promise<string>;
+}
+
+function child(role: string, extra: string[]): Child {
+  const proc = spawn(process.execPath, ['--import', 'tsx', self, '--role', role, ...extra], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-
-async function firstLine(p: ReturnType<typeof child>, prefix: string): Promise<string> {
   let acc = '';
-  for await (const chunk of p.stdout!) {
-    acc += chunk;
-    const lines = acc.split('\n');
-    lines.pop(); // an unfinished line
-    const line = lines.find((l) => l.startsWith(prefix));
-    if (line) return line;
-  }
-  throw new Error(`child exited before printing "${prefix}"`);
+  const waiters: Array<() => void> = [];
+  proc.stdout!.on('data', (d: Buffer) => {
+    acc += d;
+    for (const w of waiters.splice(0)) w();
+  });
+  proc.on('exit', () => {
+    for (const w of waiters.splice(0)) w();
+  });
+  return {
+    proc,
+    async line(prefix) {
+      for (;;) {
+        const found = acc
+          .split('\n')
+          .slice(0, -1)
+          .find((l) => l.startsWith(prefix));
+        if (found) return found;
+        if (proc.exitCode !== null) throw new Error(`${role} exited before printing "${prefix}"`);
+        await new Promise<void>((r) => waiters.push(r));
+      }
+    },
+  };
 }
 
 interface Row {
@@ -241,6 +259,8 @@ interface Row {
   p50: number;
   p99: number;
   errors: number;
+  /** Server process CPU time (all threads) per event, in steady state. */
+  cpuMicrosPerEvent: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -255,7 +275,7 @@ async function measure(
   extra: string[] = [],
 ): Promise<Row> {
   const server = child('server', ['--mode', target, ...extra]);
-  const ready = await firstLine(server, 'ready ');
+  const ready = await server.line('ready ');
   const url = ready.slice('ready '.length).trim();
   const gen = child('load', [
     '--url',
@@ -267,9 +287,10 @@ async function measure(
     '--duration-ms',
     arg('duration-ms', '5000'),
   ]);
-  const out = JSON.parse(await firstLine(gen, '{')) as LoadResult & { p50: number; p99: number };
-  server.stdin!.end();
-  await new Promise((r) => server.once('exit', r));
+  const out = JSON.parse(await gen.line('{')) as LoadResult & { p50: number; p99: number };
+  server.proc.stdin!.end();
+  const cpuLine = await server.line('cpu ').catch(() => 'cpu NaN');
+  await new Promise((r) => (server.proc.exitCode === null ? server.proc.once('exit', r) : r(undefined)));
   return {
     target,
     batch,
@@ -278,10 +299,12 @@ async function measure(
     p50: out.p50,
     p99: out.p99,
     errors: out.errors,
+    cpuMicrosPerEvent: Number(cpuLine.slice(4)),
   };
 }
 
 async function main(): Promise<void> {
+  const load0 = loadavg()[0]!.toFixed(2);
   const only = arg('only', 'bare,sqlite,postgres').split(',');
   const rows: Row[] = [];
   for (const target of only) {
@@ -303,13 +326,15 @@ async function main(): Promise<void> {
   const fmt = (n: number, d = 0) =>
     n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   const lines = [
-    '| target | events/request | events/s | requests/s | p50 ms | p99 ms | errors | vs bare node:http |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, load average before the run ${load0}, after ${loadavg()[0]!.toFixed(2)}`,
+    '',
+    '| target | events/request | events/s | requests/s | p50 ms | p99 ms | server CPU µs/event | errors | vs bare node:http |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) => {
       const c = ceiling(r.batch);
       const ratio = c && r.target !== 'bare' ? `${fmt((100 * r.eventsPerSecond) / c.eventsPerSecond)} %` : '';
       const name = r.target === 'bare' ? 'bare node:http (ceiling)' : `ledger, ${r.target}`;
-      return `| ${name} | ${r.batch} | ${fmt(r.eventsPerSecond)} | ${fmt(r.requestsPerSecond)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${r.errors} | ${ratio} |`;
+      return `| ${name} | ${r.batch} | ${fmt(r.eventsPerSecond)} | ${fmt(r.requestsPerSecond)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.cpuMicrosPerEvent, 1)} | ${r.errors} | ${ratio} |`;
     }),
   ];
   console.log(lines.join('\n'));
