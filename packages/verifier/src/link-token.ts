@@ -12,7 +12,7 @@ export interface CreateLinkTokenOptions {
   customerId: string;
   /** The device subject id the widget reports (`consent.subject`). */
   subject: string;
-  /** Ed25519 private key: a Node `KeyObject`, a Web Crypto `CryptoKey` or a private JWK. */
+  /** Ed25519 private key: a Node `KeyObject` (Node entry only), a Web Crypto `CryptoKey` or a private JWK. */
   key: SigningKeyInput;
   /** Lifetime, seconds; default 300, at most 86400. Link tokens are meant to be used at once. */
   ttlSeconds?: number;
