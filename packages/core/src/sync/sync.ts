@@ -1,8 +1,6 @@
 import type { Consent } from '../consent.js';
-import { encodeBase64url } from '../protocol/base64url.js';
 import { createEvent } from '../protocol/event.js';
 import { utf8 } from '../protocol/lib/utf8.js';
-import { sha256 } from '../protocol/sha256.js';
 import type { ConsentEvent, PurposeSnapshot, ReceiptClaims } from '../protocol/types.js';
 import { VERSION } from '../version.js';
 import { backoffMs } from './backoff.js';
@@ -386,14 +384,23 @@ export function createSync(options: SyncOptions): Sync {
     await outbox.remove([event.id]);
     if (event.link) {
       const cid = decodeJws(event.link)?.claims.cid;
-      await outbox.setMeta('link', { subject: event.subject, customer: customerKey(String(cid)) });
+      await outbox.setMeta('link', { subject: event.subject, customer: await customerKey(String(cid)) });
       linkToken ??= event.link;
       pullWanted = event.subject === subject;
     }
   }
 
   // The customer id itself never needs to be stored: only whether this device is linked to it.
-  const customerKey = (cid: string) => encodeBase64url(sha256(utf8(cid)));
+  // Without Web Crypto (an insecure context) there is no key, and each link() links again.
+  const customerKey = async (cid: string) => {
+    try {
+      return [...new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(cid) as Uint8Array<ArrayBuffer>))]
+        .map((b) => b.toString(16).padStart(2, '0'))
+        .join('');
+    } catch {
+      return undefined;
+    }
+  };
 
   async function pull() {
     const failed = (error: SyncErrorInfo) => {
@@ -465,7 +472,8 @@ export function createSync(options: SyncOptions): Sync {
     linkResult = undefined;
     await ready;
     const meta = (await outbox.meta('link')) as { subject?: string; customer?: string } | undefined;
-    if (meta?.subject === subject && meta.customer === customerKey(claims.cid)) pullWanted = true;
+    const key = await customerKey(claims.cid);
+    if (key && meta?.subject === subject && meta.customer === key) pullWanted = true;
     else {
       // One link event is enough: a newer token replaces one still waiting.
       await outbox.remove(
