@@ -10,6 +10,9 @@ const shared: Options = {
   clean: true,
   treeshake: true,
   splitting: true,
+  // Keep `node:crypto` as written: the prefix is what the verifier's bundle check and edge
+  // runtimes key on, and Node-only imports should say so.
+  removeNodeProtocol: false,
   external: [/^@assent\//],
 };
 
