@@ -18,6 +18,8 @@ parentPort.on('message', (m) => {
 });
 `;
 
+const INLINE_BELOW = 3;
+
 interface Job {
   resolve: (sigs: string[]) => void;
   reject: (e: unknown) => void;
@@ -65,7 +67,8 @@ export class Signer {
   /** Sign many payloads under one header; uses the worker pool when there is one. */
   async signMany(header: string, payloads: readonly unknown[]): Promise<string[]> {
     const inputs = payloads.map((p) => `${header}.${b64uJson(p)}`);
-    if (this.#workers.length === 0 || inputs.length === 0) {
+    // A message to a worker and back costs about as much as a few signatures: sign tiny batches here.
+    if (this.#workers.length === 0 || inputs.length < INLINE_BELOW) {
       return inputs.map((i) => `${i}.${sign(null, Buffer.from(i), this.#key).toString('base64url')}`);
     }
     // Spread a large batch over every worker; a small one goes to the next worker in turn.
