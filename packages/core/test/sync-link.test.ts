@@ -9,7 +9,9 @@ import {
   createIdbSyncStore,
   createMemorySyncStore,
   createSync,
+  decodeJws,
   type LinkResult,
+  readReceiptCookie,
   type Sync,
   type SyncErrorDetail,
   type SyncStore,
@@ -63,8 +65,12 @@ describe('sync.link', () => {
   it('device A refuses; device B, after sign-in, shows the refusal without asking again', async () => {
     const who = customer();
     const a = device();
-    a.consent.rejectAll();
+    const refusal = a.consent.rejectAll()!.event;
+    await until(async () => (await a.sync.receipts()).length === 1);
+    expect(decodeJws(readReceiptCookie()!)?.claims.jti).toBe(refusal.id);
     expect((await a.sync.link(await ledger.linkToken(a.consent.subject, who))).status).toBe('merged');
+    // The link event (no decisions) leaves the receipt cookie of the refusal alone.
+    expect(decodeJws(readReceiptCookie()!)?.claims.jti).toBe(refusal.id);
 
     const b = device();
     expect(b.consent.needsPrompt().prompt).toBe(true);
@@ -171,8 +177,11 @@ describe('sync.link', () => {
     const storage = memoryStorage();
     const net = createNet();
     const first = device(net, createConsent(small(), { storage }), store);
-    first.consent.acceptAll();
+    const accepted = first.consent.acceptAll()!.event;
+    await until(async () => (await first.sync.receipts()).length === 1);
     await first.sync.link(await ledger.linkToken(first.consent.subject, who));
+    // The link event carries no decisions: the cookie keeps the receipt that grants.
+    expect(decodeJws(readReceiptCookie()!)?.claims.jti).toBe(accepted.id);
     first.sync.stop();
     const second = device(net, createConsent(small(), { storage }), store);
     expect((await second.sync.link(await ledger.linkToken(second.consent.subject, who))).status).toBe(

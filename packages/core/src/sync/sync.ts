@@ -245,6 +245,7 @@ export function createSync(options: SyncOptions): Sync {
       cookieCns &&
       cookieOptions !== false &&
       e.subject === subject &&
+      hasPurposes(e) &&
       Object.entries(cookieCns).some(([id, p]) => p?.status === 'given' && e.purposes[id]?.status !== 'given')
     ) {
       clearReceiptCookie(cookieOptions);
