@@ -77,7 +77,6 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
-  const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
   const method = req.method ?? 'GET';
 
   if (ctx.perAddress) {
@@ -124,11 +123,11 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   }
   if (path === '/v1/log/inclusion') {
     allow(method, ['GET']);
-    return getInclusion(ctx, res, query);
+    return getInclusion(ctx, res, queryOf(url, q));
   }
   if (path === '/v1/log/consistency') {
     allow(method, ['GET']);
-    return getConsistency(ctx, res, query);
+    return getConsistency(ctx, res, queryOf(url, q));
   }
   if (path.startsWith('/v1/subjects/')) {
     const parts = path.slice('/v1/subjects/'.length).split('/');
@@ -151,16 +150,15 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   }
   if (path === '/v1/export') {
     allow(method, ['GET']);
-    return getExport(ctx, req, res, query);
+    return getExport(ctx, req, res, queryOf(url, q));
   }
   if (path === '/v1/access-log') {
     allow(method, ['GET']);
-    const who = await requireScope(ctx, req, 'audit');
+    await requireScope(ctx, req, 'audit');
+    const query = queryOf(url, q);
     const from = intParam(query, 'from', 0);
     const limit = Math.min(intParam(query, 'limit', 1000), 10_000);
-    const records = await ctx.store.accessLog(from, limit);
-    void who;
-    return sendJson(res, 200, { records });
+    return sendJson(res, 200, { records: await ctx.store.accessLog(from, limit) });
   }
   if (path === '/v1/tokens') {
     allow(method, ['GET', 'POST']);
@@ -223,6 +221,8 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   }
   throw new HttpError(404, 'ERR_NOT_FOUND', `no endpoint ${path}`);
 }
+
+const queryOf = (url: string, q: number) => new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
 
 function allow(method: string, methods: string[]): void {
   if (!methods.includes(method))
