@@ -1,4 +1,11 @@
-/** Name of the cookie holding the latest receipt; the verifier's `consentFromRequest` reads it. */
+/**
+ * Name of the cookie holding the latest receipt; the verifier's `consentFromRequest` reads it.
+ *
+ * @example
+ * ```ts
+ * const receipt = parse(req.headers.cookie)[RECEIPT_COOKIE]
+ * ```
+ */
 export const RECEIPT_COOKIE = 'assent_receipt';
 
 /**
@@ -6,6 +13,11 @@ export const RECEIPT_COOKIE = 'assent_receipt';
  * cookies of at least 4,096 bytes of name and value (RFC 6265 §6.1); this leaves room for the
  * name. Measured with the longest status (`withdrawn`): 3 purposes take about 1.0 KB, 10 with
  * 12-character ids 1.9 KB, 24 with 20-character ids 3.8 KB; about 25 such purposes reach the bound.
+ *
+ * @example
+ * ```ts
+ * if (receipt.length > MAX_RECEIPT_COOKIE_BYTES) headers['Assent-Receipt'] = receipt
+ * ```
  */
 export const MAX_RECEIPT_COOKIE_BYTES = 4000;
 

@@ -22,7 +22,14 @@ export interface OutboxEntry {
   error?: SyncErrorInfo;
 }
 
-/** Events refused by the ledger that are kept for inspection; older ones are forgotten. */
+/**
+ * Events refused by the ledger that are kept for inspection; older ones are forgotten.
+ *
+ * @example
+ * ```ts
+ * (await sync.rejected()).length <= MAX_REJECTED // true
+ * ```
+ */
 export const MAX_REJECTED = 20;
 
 const byOrder = (a: OutboxEntry, b: OutboxEntry) =>
