@@ -223,7 +223,12 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
     noticeUrl: options.noticeUrl,
     gpcLastUpdate: options.gpcLastUpdate,
   });
-  const server = createServer({ keepAliveTimeout: 65_000 }, handler);
+  // Keep-alive longer than common load balancers' idle timeout (60 s), so they close first; slow or
+  // stalled clients (slowloris) are cut off instead of holding sockets.
+  const server = createServer(
+    { keepAliveTimeout: 65_000, headersTimeout: 10_000, requestTimeout: 30_000 },
+    handler,
+  );
   let url: string | undefined;
   let closing: Promise<void> | undefined;
 
