@@ -114,7 +114,7 @@ const toToken = (r: TokenRow): TokenRecord => ({
   revokedAt: r.revoked_at,
 });
 
-const MAX_INFLIGHT_BATCHES = 4;
+const MAX_INFLIGHT_BATCHES = 8;
 
 const CHECKPOINTER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -136,6 +136,19 @@ parentPort.on('message', () => {
 });
 tick();
 `;
+
+/** A sequenced batch on its way to the database. */
+interface PendingBatch {
+  start: number;
+  end: number;
+  root: Buffer;
+  epoch: number;
+  fresh: Waiting[];
+  result?: Integration;
+  error?: unknown;
+  resolve: (r: Integration) => void;
+  reject: (e: unknown) => void;
+}
 
 interface PendingId {
   digest: Buffer;
@@ -240,7 +253,9 @@ export class SqliteStore implements Store {
   #sequencing = false;
   #inflight = 0;
   #epoch = 0;
-  #commits: Promise<void> = Promise.resolve();
+  #order: PendingBatch[] = [];
+  #writerScheduled = false;
+  #idleWaiters: Array<() => void> = [];
   /** Event ids sequenced but not yet committed: a retry arriving meanwhile waits for the outcome. */
   #pendingIds = new Map<string, PendingId>();
   readonly #file: string;
@@ -361,7 +376,7 @@ export class SqliteStore implements Store {
     };
     try {
       // A tombstone must see every earlier entry in the database before it lists what it erases.
-      if (batch.some((w) => w.item.kind !== 'event')) await this.#commits;
+      if (batch.some((w) => w.item.kind !== 'event')) await this.#idle();
       await this.#process(batch, release);
     } catch (e) {
       const err =
@@ -443,34 +458,25 @@ export class SqliteStore implements Store {
     }
     const sameBatch = repeats.map((r) => ({ w: r.w, entry: r.prior ?? this.#pendingIds.get(r.id)! }));
     release();
-    const signed = signReceipts(ctx.signer, seqd);
-    const commit = this.#commits.then(async () => {
-      const result = await signed;
-      if (epoch !== this.#epoch) throw new StorageUnavailable('an earlier batch failed to commit');
-      this.#write(start, result, fresh);
-      // Old page images of erased bodies live on in the WAL until a checkpoint; truncate it.
-      if (result.erasures.length) this.db.pragma('wal_checkpoint(TRUNCATE)');
-      return result;
+    let entry!: PendingBatch;
+    const written = new Promise<Integration>((resolve, reject) => {
+      entry = { start, end, root, epoch, fresh, resolve, reject };
     });
-    this.#commits = commit.then(
-      () => {},
-      () => {},
+    this.#order.push(entry);
+    signReceipts(ctx.signer, seqd).then(
+      (r) => {
+        entry.result = r;
+        this.#kickWriter();
+      },
+      (e) => {
+        entry.error = e;
+        this.#kickWriter();
+      },
     );
     let result: Integration;
     try {
-      result = await commit;
-      await this.#durable();
-      // Tree heads only ever cover durable entries.
-      if (end > this.#committed.size) this.#committed = { size: end, root };
+      result = await written;
     } catch (e) {
-      if (epoch === this.#epoch) {
-        // Later batches were sequenced on top of this one; they fail too, and the range restarts
-        // from what the database holds.
-        this.#epoch++;
-        try {
-          this.#range = this.#loadRange();
-        } catch {}
-      }
       fail(e);
       for (const id of first.keys()) this.#pendingIds.delete(id);
       await this.#settleRepeats(sameBatch);
@@ -512,6 +518,88 @@ export class SqliteStore implements Store {
     }
   }
 
+  // The writer: signed batches are written in seq order, every batch that is ready by the time the
+  // writer runs in one transaction, so a burst of small requests costs one commit (whose dirty pages
+  // are written to the WAL once) rather than one each. Acknowledgement follows the next WAL fsync.
+  #kickWriter(): void {
+    if (this.#writerScheduled) return;
+    this.#writerScheduled = true;
+    setImmediate(() => {
+      this.#writerScheduled = false;
+      this.#writeReady();
+    });
+  }
+
+  #writeReady(): void {
+    const group: PendingBatch[] = [];
+    while (this.#order.length) {
+      const head = this.#order[0]!;
+      if (!head.result && head.error === undefined) break;
+      this.#order.shift();
+      if (head.error !== undefined || head.epoch !== this.#epoch) {
+        this.#restart(head.epoch);
+        head.reject(head.error ?? new StorageUnavailable('an earlier batch failed to commit'));
+        continue;
+      }
+      group.push(head);
+    }
+    if (group.length) {
+      try {
+        this.#writeGroup(group);
+      } catch (e) {
+        this.#restart(group[0]!.epoch);
+        const err =
+          e instanceof StorageUnavailable
+            ? e
+            : new StorageUnavailable('the database did not commit', { cause: e });
+        for (const b of group) b.reject(err);
+        group.length = 0;
+      }
+    }
+    if (group.length) {
+      const last = group[group.length - 1]!;
+      this.#durable().then(
+        () => {
+          // Tree heads only ever cover durable entries.
+          if (last.end > this.#committed.size) this.#committed = { size: last.end, root: last.root };
+          for (const b of group) b.resolve(b.result!);
+        },
+        (e) => {
+          for (const b of group) b.reject(e);
+        },
+      );
+    }
+    if (!this.#order.length) for (const w of this.#idleWaiters.splice(0)) w();
+  }
+
+  /** Batches sequenced on top of a failed one fail too; the range restarts from the database. */
+  #restart(failedEpoch: number): void {
+    if (failedEpoch !== this.#epoch) return;
+    this.#epoch++;
+    try {
+      this.#range = this.#loadRange();
+    } catch {}
+  }
+
+  /** Resolves when no sequenced batch waits to be written. */
+  #idle(): Promise<void> {
+    if (!this.#order.length) return Promise.resolve();
+    return new Promise((r) => this.#idleWaiters.push(r));
+  }
+
+  #writeGroup(group: PendingBatch[]): void {
+    this.db
+      .transaction(() => {
+        // Another process appended to this file since we last looked: never write over its entries.
+        if (this.#storedSize() !== group[0]!.start)
+          throw new LogConflict('the database log moved under this process');
+        for (const b of group) this.#writeRows(b.result!, b.fresh);
+      })
+      .immediate();
+    // Old page images of erased bodies live on in the WAL until a checkpoint; truncate it.
+    if (group.some((b) => b.result!.erasures.length)) this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
   /** Resolves once everything committed before the call is on disk (one fsync for many batches). */
   #durable(): Promise<void> {
     if (this.#broken) return Promise.reject(this.#broken);
@@ -550,31 +638,25 @@ export class SqliteStore implements Store {
     );
   }
 
-  #write(start: number, r: Integration, fresh: Waiting[]): void {
+  #writeRows(r: Integration, fresh: Waiting[]): void {
     const q = this.#q;
-    this.db
-      .transaction(() => {
-        // Another process appended to this file since we last looked: never write over its entries.
-        if (this.#storedSize() !== start) throw new LogConflict('the database log moved under this process');
-        for (const e of r.rows)
-          q.insert.run(
-            e.seq,
-            e.id,
-            e.kind,
-            e.subject,
-            e.receivedAt,
-            e.body,
-            e.leaf,
-            e.digest,
-            e.receipt,
-            e.erasedBy,
-          );
-        for (const n of r.nodes) q.insertNode.run(n.level, n.index, n.hash);
-        for (const l of r.links) q.link.run(l.subject, l.customerHash, l.seq);
-        for (const er of r.erasures) for (const [a, b] of er.ranges) q.erase.run(er.by, a, b);
-        for (const w of fresh) if (w.item.kind === 'erasure') q.unlink.run(w.item.subject);
-      })
-      .immediate();
+    for (const e of r.rows)
+      q.insert.run(
+        e.seq,
+        e.id,
+        e.kind,
+        e.subject,
+        e.receivedAt,
+        e.body,
+        e.leaf,
+        e.digest,
+        e.receipt,
+        e.erasedBy,
+      );
+    for (const n of r.nodes) q.insertNode.run(n.level, n.index, n.hash);
+    for (const l of r.links) q.link.run(l.subject, l.customerHash, l.seq);
+    for (const er of r.erasures) for (const [a, b] of er.ranges) q.erase.run(er.by, a, b);
+    for (const w of fresh) if (w.item.kind === 'erasure') q.unlink.run(w.item.subject);
   }
 
   async refreshTreeHead(force = false): Promise<StoredTreeHead | undefined> {
