@@ -1,10 +1,10 @@
-import type { AssentConfig, JurisdictionRule } from './config/types.js';
+import type { AssentConfig } from './config/types.js';
 import type { WarningHandler } from './cookie.js';
-import { policyHash, purposeHashes } from './hash.js';
-import type { ConsentHistory } from './history.js';
-import { type DEFAULT_RULE, resolveRule } from './jurisdiction.js';
-import { createEvent } from './protocol/event.js';
+import { purposeHashes } from './hash.js';
+import { policyDigest } from './lib/digest.js';
 import { createSubjectId } from './protocol/ids.js';
+import type { ConsentHistory } from './history.js';
+import { createEvent } from './protocol/event.js';
 import {
   CONSENT_METHODS,
   type ConsentEvent,
@@ -13,27 +13,41 @@ import {
   type PolicyRef,
   type PurposeSnapshot,
 } from './protocol/types.js';
-import { isSeparate } from './separate.js';
+import { separatePurposes } from './separate.js';
 import type { ConsentStorage, Decision, StoredConsent } from './storage.js';
 import { VERSION } from './version.js';
+import { type ConsentView, type PromptReason, readConsent } from './view.js';
 
-/** Options of {@link createConsent}. */
-export interface ConsentOptions {
-  /** Where decisions persist between page loads (e.g. `cookieStorage()`). Default: memory only. */
-  storage?: ConsentStorage;
+export type { PromptReason };
+
+/** Options of {@link recordConsent}. */
+export interface RecordOptions {
+  /** Where each decision is saved (e.g. `cookieStorage()`; only `save` is used). Default: nowhere. */
+  storage?: Pick<ConsentStorage, 'save'>;
   /** Where every decision is appended (e.g. `createIdbHistory()`). */
   history?: ConsentHistory;
   /** Clock in milliseconds since the Unix epoch. Default `Date.now`. */
   now?: () => number;
   /** BCP 47 tag of the texts the shopper sees. Default: the config's `defaultLocale`, else its first locale. */
   locale?: string;
+  /** Version string recorded in events. Default: this package's version. */
+  widget?: string;
+  onWarning?: WarningHandler;
+}
+
+/** Options of {@link createConsent}. */
+export interface ConsentOptions extends RecordOptions {
+  /** Where decisions persist between page loads (e.g. `cookieStorage()`). Default: memory only. */
+  storage?: ConsentStorage;
+  /**
+   * Every purpose's current definition hash, when already known (`await digestPurposes(config)`).
+   * Default: computed now, synchronously, with `purposeHashes`.
+   */
+  hashes?: Readonly<Record<string, string>>;
   /** Jurisdiction code (`CN`, `EU`, `US-CA`). Default: the config's `defaultJurisdiction`, else `ZZ` (unknown). */
   jurisdiction?: string;
   /** Whether a Global Privacy Control signal is present. Default: `navigator.globalPrivacyControl === true`. */
   gpc?: boolean;
-  /** Version string recorded in events. Default: this package's version. */
-  widget?: string;
-  onWarning?: WarningHandler;
 }
 
 /** What subscribers (and the `assent:change` window event's `detail`) receive after each decision. */
@@ -47,31 +61,14 @@ export interface ConsentChange {
   event: ConsentEvent;
 }
 
-/** Why the banner should be shown, and for which purposes. */
-export interface PromptReason {
-  kind: 'first-visit' | 'definition-changed' | 'expired' | 'reask';
-  purposes: string[];
-}
-
-/** The consent state of one device. Created by {@link createConsent}. */
-export interface Consent {
+/** The consent state of one device. Created by {@link createConsent} or {@link recordConsent}. */
+export interface Consent extends ConsentView {
+  /** The device subject id (128 random bits, base64url), kept in the cookie from the first decision. */
   readonly subject: string;
+  /** The notice's version and policy hash (hashed on first use). */
   readonly policy: PolicyRef;
   readonly locale: string;
-  readonly jurisdiction: string;
-  readonly rule: JurisdictionRule & typeof DEFAULT_RULE;
-  readonly gpc: boolean;
-  readonly config: AssentConfig;
-  /** Current definition hash of every purpose. */
-  readonly hashes: Readonly<Record<string, string>>;
   readonly history: ConsentHistory | undefined;
-  /** The decision on a consent purpose, `undefined` when there is none (and for other bases). */
-  get(id: string): Decision | undefined;
-  decisions(): Record<string, Decision>;
-  /** Whether the purpose may be used now. Contract and legal-obligation purposes always may. */
-  allows(id: string): boolean;
-  /** Whether to show the banner, and why. Separate purposes are asked in their own dialog instead. */
-  needsPrompt(): { prompt: boolean; reasons: PromptReason[] };
   /** Gives every consent purpose except the separate ones. */
   acceptAll(method?: ConsentMethod): ConsentChange | undefined;
   /** Refuses every consent purpose (withdraws those given), and withdraws given separate ones. */
@@ -93,7 +90,8 @@ export interface Consent {
  * Create the consent state of this device for a validated config (see `validateConfig`): decisions
  * per consent purpose, loaded from `options.storage`, changed only by the calls below, each of
  * which records a consent event, persists, appends to the history and notifies subscribers and a
- * `window` `assent:change` CustomEvent. Nothing is ever given without an explicit call.
+ * `window` `assent:change` CustomEvent. Nothing is ever given without an explicit call. It is
+ * `recordConsent` over `readConsent`.
  *
  * Wrong arguments (unknown purpose, a separate purpose passed to `set`, an unknown method) throw
  * `TypeError`; storage, history and listener failures are reported through `onWarning` and never
@@ -106,10 +104,56 @@ export interface Consent {
  * consent.set({ analytics: true, 'marketing-email': false }, 'preferences:save')
  * consent.allows('analytics') // true
  * consent.grantSeparate('face-payment') // from the separate-consent dialog
+ *
+ * // In a browser, hash the definitions with Web Crypto first: no JavaScript SHA-256 at start-up.
+ * createConsent(config, { storage: cookieStorage(), hashes: await digestPurposes(config) })
  * ```
  */
 export function createConsent(config: AssentConfig, options: ConsentOptions = {}): Consent {
+  let stored: StoredConsent | undefined;
+  // A storage that fails to load counts as no decision; recordConsent reports it like save errors.
+  let failed: unknown;
+  try {
+    stored = options.storage?.load();
+  } catch (e) {
+    failed = e;
+  }
+  const consent = recordConsent(
+    readConsent(config, {
+      hashes: options.hashes ?? purposeHashes(config),
+      separate: separatePurposes(config),
+      stored,
+      now: options.now,
+      jurisdiction: options.jurisdiction,
+      gpc: options.gpc,
+    }),
+    options,
+  );
+  if (failed) (options.onWarning ?? console.warn)(`assent: ${failed}`);
+  return consent;
+}
+
+/**
+ * Add decisions to a read-only `readConsent` view: the result is the full {@link Consent} that
+ * `createConsent` returns, recording into the view's state. The widget's loader reads with a view
+ * on every page; its lazily loaded part calls this when the shopper decides, so that the loader
+ * carries none of this code and nothing is read or hashed twice.
+ *
+ * @example
+ * ```ts
+ * const view = readConsent(config, { hashes: await digestPurposes(config), stored: parseConsentCookie(document.cookie) })
+ * // later, when the shopper clicks:
+ * const consent = recordConsent(view, { storage: cookieStorage(), history: createIdbHistory() })
+ * consent.acceptAll()
+ * ```
+ */
+export function recordConsent(view: ConsentView, options: RecordOptions = {}): Consent {
   const { storage, history, now = Date.now } = options;
+  const { config, hashes, get, decisions, allows } = view;
+  const { decisions: saved } = view.stored;
+  // A first decision gives the device its subject id.
+  view.stored.subject ??= createSubjectId();
+  const subject = view.stored.subject;
   const warn = (e: unknown) => (options.onWarning ?? console.warn)(`assent: ${e}`);
   const bad = (m: string): never => {
     throw TypeError(`assent: ${m}`);
@@ -122,58 +166,14 @@ export function createConsent(config: AssentConfig, options: ConsentOptions = {}
       warn(e);
     }
   };
-  const hashes = purposeHashes(config);
-  const jurisdiction = options.jurisdiction ?? config.defaultJurisdiction ?? 'ZZ';
-  const rule = resolveRule(config, jurisdiction);
-  const consentPurposes = config.purposes.filter((p) => p.basis === 'consent');
-  const ids = consentPurposes.map((p) => p.id);
-  const sep = consentPurposes.filter((p) => isSeparate(p, config)).map((p) => p.id);
-  const banner = ids.filter((id) => !sep.includes(id));
+  const ids = config.purposes.filter((p) => p.basis === 'consent').map((p) => p.id);
+  const sep = view.separate;
   const listeners = new Set<(change: ConsentChange) => void>();
-
-  let stored: StoredConsent | undefined;
-  safe(() => {
-    stored = storage?.load();
-  });
-  const saved: Record<string, Decision> = {};
-  for (const id of ids) if (stored?.decisions[id]) saved[id] = stored.decisions[id];
-
-  const check = (id: string, list = ids) => (list.includes(id) ? id : bad(`no such purpose: ${id}`));
-  const current = (id: string, d: Decision) => d.hash.length > 7 && hashes[id]!.startsWith(d.hash);
-  const old = (d: Decision, days: number) => now() - d.at > days * 864e5;
-  const get = (id: string): Decision | undefined => {
-    const d = saved[id];
-    return (
-      d && {
-        ...d,
-        status:
-          d.status === 'given' && (!current(id, d) || old(d, rule.consentMaxAgeDays)) ? 'expired' : d.status,
-        hash: current(id, d) ? hashes[id]! : d.hash,
-      }
-    );
-  };
-  const decisions = () => {
-    const out: Record<string, Decision> = {};
-    for (const id in saved) out[id] = get(id)!;
-    return out;
-  };
-  const allows = (id: string): boolean =>
-    ids.includes(id)
-      ? get(id)?.status === 'given' || (!saved[id] && rule.model === 'opt-out' && !sep.includes(id))
-      : config.purposes.some((p) => p.id === id);
+  const check = (id: string, list: readonly string[] = ids) =>
+    list.includes(id) ? id : bad(`no such purpose: ${id}`);
   // Consent in force is withdrawn; anything else is refused.
   const no = (id: string): ConsentStatus => (get(id)?.status === 'given' ? 'withdrawn' : 'refused');
-  // Why a banner purpose needs asking, if it does (see needsPrompt).
-  const why = (id: string, first: boolean): PromptReason['kind'] | false => {
-    const d = saved[id];
-    return first
-      ? rule.model === 'opt-in' && 'first-visit'
-      : !d || (d.status[0] !== 'r' && d.status[0] !== 'w' && !current(id, d))
-        ? 'definition-changed'
-        : d.status === 'given' || d.status === 'expired'
-          ? (d.status === 'expired' || old(d, rule.consentMaxAgeDays)) && 'expired'
-          : old(d, rule.refusalReaskDays) && 'reask';
-  };
+  let policy: PolicyRef | undefined;
 
   // `d` carries a decision made elsewhere (apply): its own time and definition hash.
   const record = (
@@ -200,12 +200,12 @@ export function createConsent(config: AssentConfig, options: ConsentOptions = {}
       method,
       event: createEvent({
         subject,
-        policy,
+        policy: consent.policy,
         purposes,
         method,
-        locale,
-        jurisdiction,
-        gpc,
+        locale: consent.locale,
+        jurisdiction: view.jurisdiction,
+        gpc: view.gpc,
         widget: options.widget ?? VERSION,
         at: new Date(t),
       }),
@@ -217,37 +217,19 @@ export function createConsent(config: AssentConfig, options: ConsentOptions = {}
     return change;
   };
 
-  const subject = stored?.subject ?? createSubjectId();
-  const policy = { version: config.notice.version, hash: policyHash(config, hashes) };
-  const locale = options.locale ?? config.defaultLocale ?? config.locales[0]!;
-  const gpc =
-    options.gpc ??
-    (typeof navigator !== 'undefined' &&
-      (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true);
-
-  return {
+  const consent: Consent = {
+    ...view,
     subject,
-    policy,
-    locale,
-    jurisdiction,
-    rule,
-    gpc,
-    config,
-    hashes,
-    history,
-    get,
-    decisions,
-    allows,
-    needsPrompt() {
-      const first = !banner.some((id) => saved[id]);
-      const reasons = (['first-visit', 'definition-changed', 'expired', 'reask'] as const)
-        .map((kind) => ({ kind, purposes: banner.filter((id) => why(id, first) === kind) }))
-        .filter((r) => r.purposes.length);
-      return { prompt: reasons.length > 0, reasons };
+    // Hashed on first use: a page that only reads consent never pays for it.
+    get policy() {
+      policy ??= { version: config.notice.version, hash: policyDigest(config, hashes) };
+      return policy;
     },
+    locale: options.locale ?? config.defaultLocale ?? config.locales[0]!,
+    history,
     acceptAll: (method = 'banner:accept-all') =>
       record(
-        banner.map((id) => [id, 'given']),
+        ids.filter((id) => !sep.includes(id)).map((id) => [id, 'given']),
         method,
       ),
     rejectAll: (method = 'banner:reject-all') =>
@@ -280,4 +262,5 @@ export function createConsent(config: AssentConfig, options: ConsentOptions = {}
       return () => listeners.delete(listener);
     },
   };
+  return consent;
 }

@@ -110,15 +110,29 @@ export interface CookieStorageOptions {
  * ```
  */
 export function cookieStorage(options: CookieStorageOptions = {}): ConsentStorage {
-  const doc = globalThis.document as Document | undefined;
   return {
-    load: () => parseConsentCookie(doc?.cookie, options),
-    save(state) {
-      // Throws only in sandboxed documents; createConsent reports it as a warning.
-      if (doc)
-        doc.cookie = `${options.name ?? 'assent'}=${encodeConsentCookie(state)};Path=/;Max-Age=${options.maxAgeSeconds ?? 34128000};SameSite=Lax${
-          options.domain ? `;Domain=${options.domain}` : ''
-        }${location.protocol === 'https:' ? ';Secure' : ''}`;
-    },
+    load: () => parseConsentCookie(globalThis.document?.cookie, options),
+    save: (state) => writeConsentCookie(state, options),
   };
+}
+
+/**
+ * Write the `assent` cookie (what `cookieStorage().save` does): for code that writes without
+ * reading, such as the widget's lazily loaded part, whose loader already read the cookie.
+ * Without `document` it does nothing. Throws only in sandboxed documents.
+ *
+ * @example
+ * ```ts
+ * recordConsent(view, { storage: { save: (state) => writeConsentCookie(state) } })
+ * ```
+ */
+export function writeConsentCookie(
+  state: StoredConsent,
+  options: Omit<CookieStorageOptions, 'onWarning'> = {},
+): void {
+  const doc = globalThis.document as Document | undefined;
+  if (doc)
+    doc.cookie = `${options.name ?? 'assent'}=${encodeConsentCookie(state)};Path=/;Max-Age=${options.maxAgeSeconds ?? 34128000};SameSite=Lax${
+      options.domain ? `;Domain=${options.domain}` : ''
+    }${location.protocol === 'https:' ? ';Secure' : ''}`;
 }

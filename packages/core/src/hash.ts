@@ -1,12 +1,12 @@
 import type { AssentConfig, Purpose } from './config/types.js';
-import { gradeOf } from './lib/grade.js';
+import { definitionOf } from './lib/definition.js';
+import { digest, policyDigest } from './lib/digest.js';
 import { jcs } from './lib/jcs-lite.js';
 import { encodeBase64url } from './protocol/base64url.js';
 import { utf8 } from './protocol/lib/utf8.js';
-import { sha256 } from './protocol/sha256.js';
-import { isSeparate } from './separate.js';
 
-const digest = (value: unknown): string => encodeBase64url(sha256(utf8(jcs(value))));
+/** A SHA-256 implementation: synchronous (`sha256` of `@assent/core/protocol`) or not (Web Crypto). */
+export type Sha256 = (data: Uint8Array) => Uint8Array | ArrayBuffer | PromiseLike<Uint8Array | ArrayBuffer>;
 
 /**
  * The definition hash of a purpose: unpadded base64url SHA-256 of the RFC 8785 form of everything
@@ -14,7 +14,8 @@ const digest = (value: unknown): string => encodeBase64url(sha256(utf8(jcs(value
  * texts), retention, recipients, transfer abroad, public disclosure, whether it needs separate
  * consent, and its texts in every locale. Technical mappings (Consent Mode types, the `marketing`
  * flag, `default`) are left out: changing them does not change what the shopper agreed to.
- * A decision stays valid only while the hash it was made for is the current one.
+ * A decision stays valid only while the hash it was made for is the current one. Synchronous, in
+ * plain JavaScript; in browsers {@link digestPurposes} is much faster.
  *
  * @example
  * ```ts
@@ -22,24 +23,11 @@ const digest = (value: unknown): string => encodeBase64url(sha256(utf8(jcs(value
  * ```
  */
 export function definitionHash(purpose: Purpose, config: AssentConfig): string {
-  return digest({
-    id: purpose.id,
-    basis: purpose.basis,
-    categories: purpose.categories.map((id) => {
-      const c = config.categories.find((x) => x.id === id);
-      return c ? { id, kind: c.kind, grade: gradeOf(c), texts: c.texts } : { id };
-    }),
-    retention: purpose.retention,
-    recipients: purpose.recipients,
-    transfer: purpose.transfer,
-    publicDisclosure: purpose.publicDisclosure === true,
-    separate: isSeparate(purpose, config),
-    texts: purpose.texts,
-  });
+  return digest(definitionOf(purpose, config));
 }
 
 /**
- * Definition hashes of every purpose, by id.
+ * Definition hashes of every purpose, by id, synchronously (servers, tests, Node).
  *
  * @example
  * ```ts
@@ -54,6 +42,41 @@ export function purposeHashes(config: AssentConfig): Record<string, string> {
 }
 
 /**
+ * The same hashes as {@link purposeHashes}, computed with Web Crypto (`crypto.subtle.digest`):
+ * native, off the main thread, and free of the cold-start cost of JavaScript SHA-256 on a page's
+ * critical path. This is what the widget's loader runs. `crypto.subtle` exists only in secure
+ * contexts (https, localhost); on a plain-http origin pass a `sha256`, e.g. the synchronous one of
+ * `@assent/core/protocol`, or the promise rejects with a `TypeError`.
+ *
+ * @example
+ * ```ts
+ * const hashes = await digestPurposes(config)
+ * const consent = createConsent(config, { storage: cookieStorage(), hashes })
+ *
+ * import { sha256 } from '@assent/core/protocol'
+ * await digestPurposes(config, crypto.subtle ? undefined : sha256) // also on http://
+ * ```
+ */
+export async function digestPurposes(config: AssentConfig, sha256?: Sha256): Promise<Record<string, string>> {
+  const s = globalThis.crypto?.subtle;
+  const f =
+    sha256 ??
+    (s
+      ? (d: Uint8Array) => s.digest('SHA-256', d as Uint8Array<ArrayBuffer>)
+      : () => {
+          throw TypeError('assent: no crypto.subtle (an insecure origin?): pass a sha256');
+        });
+  return Object.fromEntries(
+    await Promise.all(
+      config.purposes.map(async (p) => [
+        p.id,
+        encodeBase64url(new Uint8Array(await f(utf8(jcs(definitionOf(p, config)))))),
+      ]),
+    ),
+  );
+}
+
+/**
  * Hash of the whole notice a decision is made under: controller, notice and every purpose's
  * definition hash. Sent as `policy.hash` with each consent event.
  *
@@ -63,5 +86,5 @@ export function purposeHashes(config: AssentConfig): Record<string, string> {
  * ```
  */
 export function policyHash(config: AssentConfig, hashes = purposeHashes(config)): string {
-  return digest({ controller: config.controller, notice: config.notice, purposes: hashes });
+  return policyDigest(config, hashes);
 }

@@ -37,16 +37,23 @@ export {
   lintConfig,
   REQUIRED_UI_TEXTS,
 } from './lint/index.js';
-export { isSeparate } from './separate.js';
-export { definitionHash, policyHash, purposeHashes } from './hash.js';
+export { isSeparate, separatePurposes } from './separate.js';
+export { definitionHash, digestPurposes, policyHash, purposeHashes, type Sha256 } from './hash.js';
 export { DEFAULT_RULE, resolveRule } from './jurisdiction.js';
 export {
   type Consent,
   type ConsentChange,
   type ConsentOptions,
   createConsent,
-  type PromptReason,
+  type RecordOptions,
+  recordConsent,
 } from './consent.js';
+export {
+  type ConsentView,
+  type PromptReason,
+  type ReadConsentOptions,
+  readConsent,
+} from './view.js';
 export { type ConsentStorage, type Decision, memoryStorage, type StoredConsent } from './storage.js';
 export {
   cookieStorage,
@@ -55,6 +62,7 @@ export {
   encodeConsentCookie,
   parseConsentCookie,
   type WarningHandler,
+  writeConsentCookie,
 } from './cookie.js';
 export {
   type ConsentHistory,
@@ -80,7 +88,14 @@ export {
   consentModeState,
   consentModeUpdate,
 } from './gate/consent-mode.js';
-export { applyGpc, type GpcConsent, type GpcResult, readGpc } from './gate/gpc.js';
+export {
+  applyGpc,
+  type GpcConsent,
+  type GpcResult,
+  gpcRefusals,
+  gpcSince,
+  readGpc,
+} from './gate/gpc.js';
 export { type JurisdictionSource, resolveJurisdiction } from './gate/region.js';
 export {
   type EnforcedConsent,

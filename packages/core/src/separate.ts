@@ -24,3 +24,16 @@ export function isSeparate(purpose: Purpose, config: AssentConfig): boolean {
       usesSensitive(purpose, config))
   );
 }
+
+/**
+ * The ids of a config's purposes that need separate consent, in config order: what `readConsent`
+ * takes as `separate`.
+ *
+ * @example
+ * ```ts
+ * separatePurposes(config) // ['face-payment', 'precise-location', 'ads-partner', ...]
+ * ```
+ */
+export function separatePurposes(config: AssentConfig): string[] {
+  return config.purposes.filter((p) => isSeparate(p, config)).map((p) => p.id);
+}

@@ -1,4 +1,4 @@
-import type { AssentConfig, Consent, ConsentChange, Decision, PromptReason } from '@assent/core';
+import type { AssentConfig, ConsentChange, ConsentView, Decision, PromptReason } from '@assent/core';
 import type { SeparateAnswer } from './lib/types.js';
 
 /** Events of `window.assent.on`, with what listeners receive. */
@@ -33,12 +33,16 @@ export type AssentEventName = keyof AssentEvents;
 export interface AssentApi {
   /** Widget version. */
   readonly version: string;
-  /** Resolves once the config is loaded and stored decisions are applied. */
+  /** Resolves once the config is loaded and stored decisions are applied (gating, Consent Mode). */
   readonly ready: Promise<void>;
-  /** The headless consent object (`createConsent`), once ready. */
-  readonly consent: Consent | undefined;
+  /**
+   * The consent state once ready: the loader's read-only `readConsent` view, then, once the
+   * decision module has loaded (a decision, the UI), the full `Consent` of `@assent/core`.
+   */
+  readonly consent: ConsentView | undefined;
   /** The validated config, once ready. */
   readonly config: AssentConfig | undefined;
+  // Every method below loads the decision module (assent-ui.js) first, hence the promises.
   /** Open the preference center. */
   open(): Promise<void>;
   /** Show the banner (first layer) again. */

@@ -3,11 +3,13 @@
 // storefronts that draw their own UI.
 export type { AssentApi, AssentEventName, AssentEvents } from './api.js';
 export type { SeparateAnswer } from './lib/types.js';
-export { type StartOptions, startAssent, type UiModule, VERSION } from './start.js';
+export type { Session, SessionOptions } from './session.js';
+export { type StartOptions, startAssent, type UiModule } from './start.js';
+export { VERSION } from './lib/version.js';
 
 /**
- * Load the UI lazily: bundlers turn this dynamic import into a separate chunk, fetched only when
- * the shopper must be asked or opens their settings.
+ * Load the decision module and the UI lazily: bundlers turn this dynamic import into a separate
+ * chunk, fetched only when the shopper must be asked, decides, or opens their settings.
  *
  * @example
  * ```ts
@@ -16,4 +18,4 @@ export { type StartOptions, startAssent, type UiModule, VERSION } from './start.
  * ```
  */
 export const loadUi = (): Promise<import('./start.js').UiModule> =>
-  import('./ui/module.js').then((m) => m.uiModule);
+  import('./lazy.js').then((m) => m.lazyModule);

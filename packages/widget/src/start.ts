@@ -1,45 +1,47 @@
 import {
   type AssentConfig,
-  type Consent,
-  type ConsentHistory,
   type ConsentStorage,
+  type ConsentView,
   consentModeDefault,
-  cookieStorage,
-  createConsent,
-  enforceConsent,
-  placeholders,
+  consentModeUpdate,
+  createGate,
+  gpcRefusals,
+  gpcSince,
+  parseConsentCookie,
+  readConsent,
   readGpc,
   resolveJurisdiction,
 } from '@assent/core';
 import type { AssentApi, AssentEvents } from './api.js';
 import { floatingButton } from './lib/button.js';
+import { type PurposeDigest, readDigest } from './lib/digest-cache.js';
 import { pickLocale } from './lib/locale.js';
-import type { UiController, UiOptions } from './ui/index.js';
+import { VERSION } from './lib/version.js';
+import type { Session, SessionOptions } from './session.js';
+import type { UiController } from './ui/mount.js';
 
-// Everything in this file is on the loader's critical path and counts against its 3 KB budget:
-// the API is built from small generic wrappers rather than one function per method.
+// Everything in this file is the loader, on every page view, within its 3 kB budget: it only
+// reads (cookie, kept config digest, gating, Consent Mode). Whatever records a decision or hashes
+// purpose definitions is in the lazily loaded module (lazy.ts), fetched on a first visit, after a
+// config change, on re-consent, when the shopper opens their settings, or when a page calls a
+// method that decides.
 
-/**
- * Widget version, recorded as `widget` in every consent event.
- *
- * @example
- * ```ts
- * window.assent.version === VERSION // true
- * ```
- */
-export const VERSION = '0.1.0';
-
-/** What the lazily loaded UI bundle provides. */
+/** What `loadUi` resolves to: the lazily loaded decision module and UI. */
 export interface UiModule {
-  mountUi(options: UiOptions): UiController;
-  createIdbHistory(): ConsentHistory;
+  /** Start recording decisions (full consent state, GPC, storage clearing, placeholders, UI). */
+  connect(options: SessionOptions): Session;
+  /**
+   * Definition hashes (Web Crypto, or JavaScript SHA-256 on plain http) and separate purposes of
+   * a config; kept on the device for the next page views when `keep` (the shopper has decided).
+   */
+  digest(config: AssentConfig, keep: boolean): Promise<PurposeDigest>;
 }
 
 /** Options of {@link startAssent}. */
 export interface StartOptions {
   /** The config, or a promise of it (a `data-config` URL being fetched). */
   config: AssentConfig | Promise<AssentConfig>;
-  /** Loads the UI; called only when something must be shown. */
+  /** Loads the decision module and UI; called only when something must be recorded or shown. */
   loadUi: () => Promise<UiModule>;
   /** Region code the storefront knows (its server's answer, or `data-region`). */
   region?: string;
@@ -57,13 +59,15 @@ export interface StartOptions {
 }
 
 type Fn = (detail?: unknown) => void;
-type Change = Parameters<ConsentHistory['append']>[0];
 
 /**
- * Start Assent on this page: read the stored decision synchronously, apply Google Consent Mode,
- * gating, cookie clearing and Global Privacy Control, and load the UI only when the shopper must
- * be asked (first visit, changed definitions, expiry, re-ask) or opens their settings. The
- * script-tag loader calls this; bundler users call it themselves.
+ * Start Assent on this page: issue the Google Consent Mode default at once, read the stored
+ * decision and the config's kept digest (definition hashes, separate purposes), then apply gating
+ * and the Consent Mode update, synchronously on a returning visitor's pages. Without a kept digest
+ * (first visit, changed config) the decision module derives it first, and nothing gated runs
+ * before. The decision module and UI are loaded only when the shopper must be asked (first visit,
+ * changed definitions, expiry, re-ask), opens their settings, or a method that decides is called.
+ * The script-tag loader calls this; bundler users call it themselves.
  *
  * @example
  * ```ts
@@ -75,7 +79,7 @@ type Change = Parameters<ConsentHistory['append']>[0];
  * ```
  */
 export function startAssent(o: StartOptions): AssentApi {
-  if (typeof o?.loadUi !== 'function') throw new TypeError('startAssent: options.loadUi must be a function');
+  if (typeof o?.loadUi !== 'function') throw TypeError('startAssent: options.loadUi must be a function');
   const ls: Record<string, Set<Fn>> = {};
   const emit = (type: string, detail?: unknown) =>
     ls[type]?.forEach((f) => {
@@ -85,83 +89,127 @@ export function startAssent(o: StartOptions): AssentApi {
         console.error(e);
       }
     });
-  let consent: Consent | undefined;
+  const noop = () => {};
+  // The read-only view until the decision module is connected, then its full consent state.
+  let view: ConsentView | undefined;
   let config: AssentConfig | undefined;
   let readyDetail: AssentEvents['ready'] | undefined;
-  let gpcHonoured = false;
-  let sink: ConsentHistory | undefined;
+  let link: SessionOptions;
+  let session: Promise<Session> | undefined;
   let ui: Promise<UiController> | undefined;
-  let ready: Promise<void> = Promise.resolve();
-  const queued: Change[] = [];
+  let onBlocked: Session['onBlocked'] | undefined;
+  let ready: Promise<void>;
+  let configured: Promise<unknown>;
+  let derive: ((m: UiModule) => Promise<void>) | undefined;
+  let done: () => void;
+  const applied = new Promise<void>((r) => {
+    done = r;
+  });
+  let loading: Promise<UiModule> | undefined;
+  const report = (error: unknown) => {
+    emit('error', { error });
+    throw error;
+  };
+  // The module is fetched once; after a failure, the next request tries again.
+  const mod = () =>
+    (loading ||= o.loadUi().catch((e) => {
+      loading = undefined;
+      throw e;
+    }));
+  // Connects the decision module once (deriving the config digest first if none was kept); a
+  // failure is reported as `error` and tried again on the next request.
+  const connect = (): Promise<Session> => {
+    session ||= Promise.all([mod(), configured]).then(async ([m]) => {
+      if (!view) await derive!(m);
+      const s = m.connect(link);
+      onBlocked = s.onBlocked;
+      return s;
+    });
+    return session.catch((e) => {
+      session = ui = undefined;
+      return report(e);
+    });
+  };
   const body = () =>
     new Promise<HTMLElement>((r) =>
       document.body ? r(document.body) : addEventListener('DOMContentLoaded', () => r(document.body)),
     );
-  const loadUi = (): Promise<UiController> => {
-    ui ||= Promise.all([o.loadUi(), body(), ready]).then(([m]) => {
-      sink = m.createIdbHistory();
-      for (const c of queued.splice(0)) sink.append(c);
-      return m.mountUi({
-        consent: consent!,
-        config: config!,
-        locale: o.locale,
-        history: sink,
-        gpcHonoured,
-        nonce: o.nonce,
-        emit,
-      });
-    });
-    return ui.catch((error) => {
-      ui = undefined;
-      emit('error', { error });
-      throw error;
-    });
-  };
-  // The history goes to IndexedDB through the UI bundle, which keeps idb-keyval out of the
-  // loader; a decision made while the UI is not loaded (API, GPC) loads it to be written down.
-  const history: ConsentHistory = {
-    append(change) {
-      if (sink) return sink.append(change);
-      queued.push(change);
-      loadUi().catch(() => {});
-    },
-    list: () => loadUi().then(() => sink!.list()),
-  };
+  const showUi = () => (ui ||= connect().then((s) => body().then(() => s.mount())));
 
   const start = (c: AssentConfig) => {
     config = c;
-    const k = createConsent(c, {
-      storage: o.storage ?? cookieStorage(),
-      history,
-      locale: pickLocale(
-        c.locales,
-        [o.locale, document.documentElement.lang, ...navigator.languages],
-        c.defaultLocale ?? c.locales[0]!,
-      ),
-      jurisdiction: resolveJurisdiction(c, o.region),
-      gpc: readGpc(),
-      widget: VERSION,
-    });
-    consent = k;
-    // Consent Mode, GPC, gating and storage clearing, in the order core prescribes.
-    gpcHonoured = enforceConsent(k, {
-      onBlocked: placeholders({ requestPurpose: (id) => api.requestConsent(id) }),
-    }).gpc.honoured;
-    k.subscribe((change) => emit('change', change));
-    const { prompt, reasons } = k.needsPrompt();
-    readyDetail = { decisions: k.decisions(), prompt, reasons };
-    // A UI that fails to load is reported as `error` by loadUi; nothing is granted meanwhile.
-    if (prompt)
-      loadUi()
-        .then((u) => u.showBanner(reasons))
-        .catch(() => {});
-    if (o.floatingButton !== 'off')
-      body().then((b) => floatingButton(b, c, k.locale, o.floatingButton === 'end', open, o.nonce));
-    emit('ready', readyDetail);
+    const cm = c.consentMode;
+    // Before anything else: tags that run meanwhile see every type denied, and wait for the update.
+    if (cm) consentModeDefault({ waitForUpdateMs: 500, ...cm });
+    const jurisdiction = resolveJurisdiction(c, o.region);
+    const gpc = readGpc();
+    const locale = pickLocale(
+      c.locales,
+      [o.locale, document.documentElement.lang, ...navigator.languages],
+      c.defaultLocale ?? c.locales[0]!,
+    );
+    const stored = (o.storage ?? { load: () => parseConsentCookie(document.cookie) }).load();
+    const since = gpcSince() ?? Date.now();
+    const go = (d: PurposeDigest) => {
+      const v = readConsent(c, { ...d, stored, jurisdiction, gpc, gpcSince: since });
+      view = v;
+      const update = () => cm && consentModeUpdate(view!, c.purposes);
+      const gate = createGate({
+        allows: (id) => view!.allows(id),
+        onBlocked: (el, m) =>
+          onBlocked
+            ? onBlocked(el, m)
+            : m.length &&
+              el.hasAttribute('data-assent-placeholder') &&
+              connect().then(() => gate.apply(), noop),
+      });
+      link = {
+        view: v,
+        locale,
+        storage: o.storage,
+        nonce: o.nonce,
+        emit,
+        adopt: (k) => {
+          view = k;
+        },
+        changed: (change) => {
+          gate.apply();
+          update();
+          emit('change', change);
+        },
+        request: (id) => void api.requestConsent(id).catch(noop),
+      };
+      update();
+      const { prompt, reasons } = v.needsPrompt();
+      readyDetail = { decisions: v.decisions(), prompt, reasons };
+      // A module that fails to load is reported as `error` by connect; nothing is granted meanwhile.
+      if (prompt) showUi().then((u) => u.showBanner(reasons), noop);
+      // Global Privacy Control refusals are recorded by the decision module.
+      else if (gpcRefusals(v, since).length) connect().catch(noop);
+      if (o.floatingButton !== 'off')
+        body().then((b) =>
+          floatingButton(
+            b,
+            c.ui?.texts?.[locale]?.settings ??
+              (locale.startsWith('zh') ? '\u9690\u79c1\u8bbe\u7f6e' : 'Privacy settings'),
+            locale,
+            o.floatingButton === 'end',
+            open,
+          ),
+        );
+      emit('ready', readyDetail);
+      done();
+    };
+    const d = readDigest(JSON.stringify(c));
+    if (d) go(d);
+    else {
+      derive = (m) => m.digest(c, !!stored).then((x) => void (view || go(x)));
+      mod().then(derive).catch(report).catch(noop);
+    }
   };
 
   // From the page's own controls: a failure is already reported as an `error` event.
-  const open = () => void api.open().catch(() => {});
+  const open = () => void api.open().catch(noop);
   // One click on any `[data-assent-open]` element opens the preference center (once ready).
   addEventListener('click', (e) => {
     if ((e.target as Element).closest?.('[data-assent-open]')) {
@@ -173,46 +221,32 @@ export function startAssent(o: StartOptions): AssentApi {
   if (o.config instanceof Promise) {
     // Google tags that run before the config arrives see every Consent Mode type denied.
     consentModeDefault({ waitForUpdateMs: 500 });
-    ready = o.config.then(start);
+    configured = o.config.then(start);
   } else
     try {
-      start(o.config);
+      // Synchronous with a kept digest: gating and Consent Mode are applied before this returns.
+      configured = Promise.resolve(start(o.config));
     } catch (e) {
-      ready = Promise.reject(e);
+      configured = Promise.reject(e);
     }
-  ready.catch((error) => emit('error', { error }));
-
-  // Methods that need the UI, and methods that change consent (recorded with method `api`).
-  const withUi =
-    (name: 'openPreferences' | 'showBanner' | 'requestSeparate' | 'requestConsent') =>
-    (...a: unknown[]) =>
-      loadUi().then((u) => (u[name] as (...x: unknown[]) => unknown)(...a));
-  const change =
-    (name: 'acceptAll' | 'rejectAll' | 'set' | 'withdraw', arity: number) =>
-    (...a: unknown[]) =>
-      ready.then(() => (consent![name] as (...x: unknown[]) => unknown)(...a.slice(0, arity), 'api'));
+  // A config that cannot be loaded rejects `ready`; a module that cannot be loaded is reported
+  // and leaves `ready` pending until a later request loads it.
+  ready = configured.then(() => applied);
+  configured.catch(report).catch(noop);
 
   const api = {
     version: VERSION,
     ready,
     get consent() {
-      return consent;
+      return view;
     },
     get config() {
       return config;
     },
-    open: withUi('openPreferences'),
-    showBanner: withUi('showBanner'),
-    requestSeparate: withUi('requestSeparate'),
-    requestConsent: withUi('requestConsent'),
     close: () => void ui?.then((u) => u.close()),
-    acceptAll: change('acceptAll', 0),
-    rejectAll: change('rejectAll', 0),
-    set: change('set', 1),
-    withdraw: change('withdraw', 1),
-    allows: (id: string) => !!consent?.allows(id),
-    get: (id: string) => consent?.get(id),
-    decisions: () => consent?.decisions() ?? {},
+    allows: (id: string) => !!view?.allows(id),
+    get: (id: string) => view?.get(id),
+    decisions: () => view?.decisions() ?? {},
     on(type: string, f: Fn) {
       ls[type] ??= new Set();
       ls[type].add(f);
@@ -220,6 +254,24 @@ export function startAssent(o: StartOptions): AssentApi {
       return () => void ls[type]!.delete(f);
     },
     off: (type: string, f: Fn) => void ls[type]?.delete(f),
-  } as AssentApi;
+  } as unknown as AssentApi & Record<string, unknown>;
+  // Methods that need the UI, and methods that decide (recorded with method `api`): both load the
+  // decision module first, so they return promises.
+  for (const [n, m = n] of [
+    ['open', 'openPreferences'],
+    ['showBanner'],
+    ['requestSeparate'],
+    ['requestConsent'],
+  ])
+    api[n!] = (...a: unknown[]) =>
+      showUi().then((u) => (u[m as 'close'] as (...x: unknown[]) => unknown)(...a));
+  for (const n of ['acceptAll', 'rejectAll', 'set', 'withdraw'])
+    api[n] = (...a: unknown[]) =>
+      connect().then((s) =>
+        (s.consent[n as 'set'] as (...x: unknown[]) => unknown)(
+          ...a.slice(0, n.endsWith('All') ? 0 : 1),
+          'api',
+        ),
+      );
   return api;
 }

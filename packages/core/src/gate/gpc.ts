@@ -1,6 +1,7 @@
 // Global Privacy Control (https://w3c.github.io/gpc/). In opt-out jurisdictions (US state laws)
 // the signal is a valid request to opt out of sale, sharing and targeted advertising; in opt-in
 // jurisdictions nothing runs without consent anyway, and the signal is only recorded.
+import { gpcListed } from '../lib/gpc-listed.js';
 
 /**
  * Whether the browser sends a Global Privacy Control signal: exactly `true`, nothing else.
@@ -34,6 +35,45 @@ export interface GpcResult {
 const KEY = 'assent-gpc';
 
 /**
+ * When Global Privacy Control was first honoured on this device (milliseconds), as `applyGpc`
+ * keeps it in `localStorage`; `undefined` before that or without storage. The loader passes it
+ * to `readConsent` as `gpcSince`.
+ *
+ * @example
+ * ```ts
+ * readConsent(config, { hashes, stored, gpc: readGpc(), gpcSince: gpcSince() ?? Date.now() })
+ * ```
+ */
+export function gpcSince(win: Window = window): number | undefined {
+  try {
+    return +win.localStorage.getItem(KEY)! || undefined;
+  } catch {}
+}
+
+/**
+ * The consent purposes Global Privacy Control refuses now: with the signal, in an opt-out
+ * jurisdiction, every sale, sharing or targeted-advertising purpose that is undecided or was
+ * given before `since` (when the signal was first honoured). Reads only; {@link applyGpc} records.
+ *
+ * @example
+ * ```ts
+ * if (gpcRefusals(view, gpcSince() ?? Date.now()).length) loadDecisionModule()
+ * ```
+ */
+export function gpcRefusals(consent: Omit<GpcConsent, 'set'>, since: number = Date.now()): string[] {
+  const d = consent.decisions();
+  return consent.gpc && consent.rule.model === 'opt-out'
+    ? gpcPurposes(consent).filter((id) => !d[id] || (d[id].status === 'given' && d[id].at < since))
+    : [];
+}
+
+// Only consent purposes can be refused; lint reports a contract purpose in these lists.
+const gpcPurposes = (c: Omit<GpcConsent, 'set'>) => {
+  const listed = gpcListed(c.rule);
+  return c.config.purposes.filter((p) => p.basis === 'consent' && listed.includes(p.id)).map((p) => p.id);
+};
+
+/**
  * Honour Global Privacy Control: in an opt-out jurisdiction, with the signal present, refuse every
  * purpose the rule counts as sale, sharing or targeted advertising, with method `gpc`. The shopper
  * may still opt in explicitly afterwards, and that choice stands. A consent given before the
@@ -48,26 +88,17 @@ const KEY = 'assent-gpc';
  * ```
  */
 export function applyGpc(consent: GpcConsent, win: Window = window): GpcResult {
-  const r = consent.rule;
-  const listed = [...(r.sale ?? []), ...(r.sharing ?? []), ...(r.targetedAds ?? [])];
-  // Only consent purposes can be refused; lint reports a contract purpose in these lists.
-  const ids = consent.config.purposes
-    .filter((p) => p.basis === 'consent' && listed.includes(p.id))
-    .map((p) => p.id);
-  const honoured = consent.gpc && r.model === 'opt-out' && ids.length > 0;
-  const refused: string[] = [];
+  const honoured = consent.gpc && consent.rule.model === 'opt-out' && gpcPurposes(consent).length > 0;
+  let refused: string[] = [];
   if (honoured) {
-    let since = Math.floor(Date.now() / 1000) * 1000;
-    try {
-      const kept = win.localStorage.getItem(KEY);
-      if (kept) since = +kept;
-      else win.localStorage.setItem(KEY, '' + since);
-    } catch {}
-    const d = consent.decisions();
-    for (const id of ids) {
-      const x = d[id];
-      if (!x || (x.status === 'given' && x.at < since)) refused.push(id);
+    let since = gpcSince(win);
+    if (!since) {
+      since = Math.floor(Date.now() / 1000) * 1000;
+      try {
+        win.localStorage.setItem(KEY, '' + since);
+      } catch {}
     }
+    refused = gpcRefusals(consent, since);
     if (refused.length) consent.set(Object.fromEntries(refused.map((id) => [id, false])), 'gpc');
   }
   return { honoured, refused };

@@ -1,5 +1,5 @@
-// assent-ui.js: the Preact UI, fetched by the loader from the same directory, which hands itself
-// over to the loader's `window.assent`.
-import { uiModule } from '../ui/module.js';
+// assent-ui.js: the decision module and the Preact UI, fetched by the loader from the same
+// directory, which hands itself over to the loader's `window.assent`.
+import { lazyModule } from '../lazy.js';
 
-(window as unknown as { assent?: { _ui?: (m: typeof uiModule) => void } }).assent?._ui?.(uiModule);
+(window as unknown as { assent?: { _ui?: (m: typeof lazyModule) => void } }).assent?._ui?.(lazyModule);

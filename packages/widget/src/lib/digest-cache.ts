@@ -1,0 +1,30 @@
+// What the loader must know about the config's purposes (definition hashes and which purposes need
+// separate consent) depends on the config alone, so it is derived once, by the lazily loaded
+// module, and kept in localStorage with the exact config text it was derived from. A returning
+// visitor's loader then neither hashes nor classifies: it compares strings. Any change of the
+// config, a cleared or blocked storage, or a first visit is a miss: the loader has the module
+// derive it again (Web Crypto, or JavaScript SHA-256 on plain http) and waits for it.
+import type { ConsentView } from '@assent/core';
+
+/** The config-derived part of a `readConsent` view. */
+export type PurposeDigest = Pick<ConsentView, 'hashes' | 'separate'>;
+
+const KEY = 'assent-digest';
+
+/** The kept digest of exactly this config text, if any. Never throws. */
+export const readDigest = (text: string): PurposeDigest | undefined => {
+  try {
+    const d = JSON.parse(localStorage.getItem(KEY)!);
+    if (d.c === text) return d;
+  } catch {}
+};
+
+/**
+ * Keep the digest of this config text. Written only for a shopper who has decided (the loader
+ * stores nothing on the device before a decision). Never throws.
+ */
+export const keepDigest = (text: string, d: PurposeDigest): void => {
+  try {
+    localStorage.setItem(KEY, JSON.stringify({ c: text, hashes: d.hashes, separate: d.separate }));
+  } catch {}
+};

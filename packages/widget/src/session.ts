@@ -1,0 +1,82 @@
+// The lazily loaded half of the widget that records decisions (assent-ui.js, or the `loadUi` chunk
+// for bundler users): the full consent state of @assent/core with the cookie writer, consent
+// events and the IndexedDB history, Global Privacy Control refusals, storage clearing on
+// withdrawal, "Load this content" placeholders, and the UI. The loader only reads.
+import {
+  applyGpc,
+  type Consent,
+  type ConsentChange,
+  type ConsentStorage,
+  type ConsentView,
+  clearOnWithdraw,
+  createIdbHistory,
+  placeholders,
+  recordConsent,
+  writeConsentCookie,
+} from '@assent/core';
+import { keepDigest } from './lib/digest-cache.js';
+import { VERSION } from './lib/version.js';
+import { mountUi, type UiController } from './ui/mount.js';
+
+/** What the loader hands over when it connects the decision module. */
+export interface SessionOptions {
+  /** The loader's read-only view (cookie read, definitions hashed with Web Crypto): recorded into. */
+  view: ConsentView;
+  locale: string;
+  /** Where decisions are saved. Default: the `assent` cookie. */
+  storage?: Pick<ConsentStorage, 'save'>;
+  nonce?: string;
+  /** Called with the full consent state before anything is recorded. */
+  adopt(consent: Consent): void;
+  /** Called after each decision, once storage is cleared: re-apply gating and Consent Mode, emit `change`. */
+  changed(change: ConsentChange): void;
+  /** UI events (`banner`, `open`, `close`, `separate`). */
+  emit(type: string, detail?: unknown): void;
+  /** A placeholder's "Load this content": ask for one purpose. */
+  request(id: string): void;
+}
+
+/** The connected decision module. */
+export interface Session {
+  consent: Consent;
+  /** Whether Global Privacy Control was honoured (opt-out jurisdiction, signal present). */
+  gpcHonoured: boolean;
+  /** The gate's `onBlocked`: draws placeholders for blocked embeds that ask for one. */
+  onBlocked(element: Element, missing: string[]): void;
+  /** Mount the UI (once the body exists). */
+  mount(): UiController;
+}
+
+/** Start recording: what the loader calls when a decision is to be made or the UI shown. */
+export function connect(o: SessionOptions): Session {
+  const { config } = o.view;
+  const consent = recordConsent(o.view, {
+    storage: o.storage ?? { save: (state) => writeConsentCookie(state) },
+    history: createIdbHistory(),
+    locale: o.locale,
+    widget: VERSION,
+  });
+  o.adopt(consent);
+  // Storage of purposes no longer allowed goes first (also what was left before a choice), then
+  // the page hears of the change.
+  clearOnWithdraw(consent, config.purposes);
+  consent.subscribe(o.changed);
+  // From the first decision on, the loader finds the config's digest without this module.
+  consent.subscribe(() => keepDigest(JSON.stringify(config), consent));
+  const gpcHonoured = applyGpc(consent).honoured;
+  return {
+    consent,
+    gpcHonoured,
+    onBlocked: placeholders({ requestPurpose: o.request }),
+    mount: () =>
+      mountUi({
+        consent,
+        config,
+        locale: o.locale,
+        history: consent.history,
+        gpcHonoured,
+        nonce: o.nonce,
+        emit: o.emit,
+      }),
+  };
+}
