@@ -281,7 +281,9 @@ export class SqliteStore implements Store {
     this.db = new Database(options.file, { readonly: options.readonly ?? false });
     if (!options.readonly) {
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
+      // With signing keys (the server) the ledger fsyncs the WAL itself before answering; tools
+      // without them (CLI token management) let SQLite flush every commit.
+      this.db.pragma(ctx ? 'synchronous = NORMAL' : 'synchronous = FULL');
       this.db.pragma('busy_timeout = 5000');
       // Erasure must remove personal data from the file, not only from query results: overwrite
       // freed content with zeros (SQLite otherwise leaves it in free pages).
@@ -717,6 +719,7 @@ export class SqliteStore implements Store {
 
   async insertToken(t: TokenRecord): Promise<void> {
     this.#q.insertToken.run(t.id, t.hash, t.scopes.join(' '), t.label, t.createdAt, t.expiresAt, t.revokedAt);
+    await this.#durableIfServing();
   }
 
   async findToken(hash: Buffer): Promise<TokenRecord | undefined> {
@@ -729,11 +732,19 @@ export class SqliteStore implements Store {
   }
 
   async revokeToken(id: string, at: string): Promise<boolean> {
-    return this.#q.revokeToken.run(at, id).changes > 0;
+    const changed = this.#q.revokeToken.run(at, id).changes > 0;
+    await this.#durableIfServing();
+    return changed;
   }
 
   async logAccess(a: AccessRecord): Promise<void> {
     this.#q.logAccess.run(a.at, a.who, a.action, a.subjectHash, a.detail);
+    // An access-log record is a compliance record: on disk before the data it logs is answered.
+    await this.#durableIfServing();
+  }
+
+  #durableIfServing(): Promise<void> {
+    return this.#ctx ? this.#durable() : Promise.resolve();
   }
 
   async accessLog(from: number, limit: number): Promise<AccessRecord[]> {
