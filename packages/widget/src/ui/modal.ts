@@ -1,5 +1,4 @@
-import { type ComponentChildren, h } from 'preact';
-import { useLayoutEffect, useRef } from 'preact/hooks';
+import { Component, type ComponentChildren, createRef, h } from 'preact';
 
 const FOCUSABLE =
   'a[href],button:not([disabled]),input:not([disabled]),select,textarea,[tabindex]:not([tabindex="-1"])';
@@ -27,7 +26,7 @@ export function restoreFocus(back?: HTMLElement | null): void {
   });
 }
 
-interface ModalProps {
+export interface ModalProps {
   /** id of the element that names the dialog. */
   labelledBy: string;
   /** Escape and the close button. */
@@ -39,26 +38,31 @@ interface ModalProps {
 /**
  * A modal dialog: `role="dialog"` with `aria-modal`, focus moved into it (onto the dialog itself,
  * so that pressing Enter cannot agree to anything by accident), Tab and Shift+Tab kept inside,
- * Escape closes, and focus goes back to where it was when the dialog closes.
+ * Escape closes, and focus goes back to where it was when the dialog closes. A class component:
+ * Preact's lifecycle methods do what hooks would, without shipping the hooks module.
  */
-export function Modal({ labelledBy, onClose, closeLabel, children }: ModalProps) {
-  const ref = useRef<HTMLDivElement>(null);
-  useLayoutEffect(() => {
-    const back = deepActive();
-    ref.current?.focus();
-    return () => restoreFocus(back);
-  }, []);
-  const onKeyDown = (e: KeyboardEvent) => {
+export class Modal extends Component<ModalProps> {
+  ref = createRef<HTMLDivElement>();
+  back: HTMLElement | null = null;
+  override componentDidMount() {
+    this.back = deepActive();
+    this.ref.current?.focus();
+  }
+  override componentWillUnmount() {
+    restoreFocus(this.back);
+  }
+  onKeyDown = (e: KeyboardEvent) => {
+    const el = this.ref.current;
     if (e.key === 'Escape') {
       e.stopPropagation();
-      onClose();
-    } else if (e.key === 'Tab' && ref.current) {
-      const all = [...ref.current.querySelectorAll<HTMLElement>(FOCUSABLE)];
+      this.props.onClose();
+    } else if (e.key === 'Tab' && el) {
+      const all = [...el.querySelectorAll<HTMLElement>(FOCUSABLE)];
       const first = all[0];
       const last = all[all.length - 1];
-      const here = (ref.current.getRootNode() as ShadowRoot).activeElement;
+      const here = (el.getRootNode() as ShadowRoot).activeElement;
       if (!first || !last) return e.preventDefault();
-      if (e.shiftKey && (here === first || here === ref.current)) {
+      if (e.shiftKey && (here === first || here === el)) {
         e.preventDefault();
         last.focus();
       } else if (!e.shiftKey && here === last) {
@@ -67,22 +71,24 @@ export function Modal({ labelledBy, onClose, closeLabel, children }: ModalProps)
       }
     }
   };
-  return h(
-    'div',
-    { class: 'ov' },
-    h(
+  render({ labelledBy, onClose, closeLabel, children }: ModalProps) {
+    return h(
       'div',
-      {
-        class: 'modal',
-        role: 'dialog',
-        'aria-modal': 'true',
-        'aria-labelledby': labelledBy,
-        tabIndex: -1,
-        ref,
-        onKeyDown,
-      },
-      h('button', { type: 'button', class: 'x', 'aria-label': closeLabel, onClick: onClose }, '\u00d7'),
-      children,
-    ),
-  );
+      { class: 'ov' },
+      h(
+        'div',
+        {
+          class: 'modal',
+          role: 'dialog',
+          'aria-modal': 'true',
+          'aria-labelledby': labelledBy,
+          tabIndex: -1,
+          ref: this.ref,
+          onKeyDown: this.onKeyDown,
+        },
+        h('button', { type: 'button', class: 'x', 'aria-label': closeLabel, onClick: onClose }, '\u00d7'),
+        children,
+      ),
+    );
+  }
 }

@@ -1,5 +1,4 @@
-import { h } from 'preact';
-import { useState } from 'preact/hooks';
+import { Component, h } from 'preact';
 import { History } from './history.js';
 import { Modal } from './modal.js';
 import { PurposeRow } from './purpose-row.js';
@@ -11,136 +10,140 @@ import type { UiState } from './state.js';
  * separate-consent purposes with their status, withdrawable here but never granted by Accept all;
  * Save, Accept all and Reject all as equal buttons; Withdraw all; the history and its download.
  */
-export function Preferences({ s }: { s: UiState }) {
-  const { t, consent } = s;
-  const [draft, setDraft] = useState<Record<string, boolean>>({});
-  const given = (id: string) => consent.get(id)?.status === 'given';
-  const consentRows = s.purposes.filter((p) => p.basis === 'consent' && !p.separate);
-  const fixed = s.purposes.filter((p) => p.basis !== 'consent');
-  const separate = s.purposes.filter((p) => p.separate);
-  const close = () => {
-    s.prefs.value = false;
-    s.emit('close');
-  };
-  const finish = (fn: () => void) =>
-    s.act(() => {
-      fn();
-      s.banner.value = null;
-      close();
-      s.say(t('saved'));
-    });
-  const on = (id: string) => draft[id] ?? given(id);
-  const status = (id: string) => {
-    const d = consent.get(id);
-    return t(d ? (`status.${d.status}` as const) : 'status.none');
-  };
-  const anyGiven = s.purposes.some((p) => given(p.id));
-  return h(
-    Modal,
-    { labelledBy: 'assent-pt', onClose: close, closeLabel: t('close') },
-    h('h2', { id: 'assent-pt' }, t('preferencesTitle')),
-    h('p', null, t('preferencesIntro')),
-    s.o.gpcHonoured && h('p', { class: 'note' }, t('gpc')),
-    consentRows.map((p) =>
-      h(PurposeRow, {
-        s,
-        p,
-        labelId: `assent-p-${p.id}`,
-        control: h('button', {
-          type: 'button',
-          role: 'switch',
-          class: 'sw',
-          'aria-checked': on(p.id) ? 'true' : 'false',
-          'aria-labelledby': `assent-p-${p.id}`,
-          onClick: s.act(() => setDraft({ ...draft, [p.id]: !on(p.id) })),
-        }),
-      }),
-    ),
-    fixed.map((p) =>
-      h(PurposeRow, {
-        s,
-        p,
-        control: h('span', { class: 'on' }, t('alwaysActive')),
-      }),
-    ),
-    separate.length > 0 && [
-      h('h3', null, t('separateTitle')),
-      h('p', { class: 'note' }, t('separateIntro')),
-      separate.map((p) =>
+export class Preferences extends Component<{ s: UiState }, { draft: Record<string, boolean> }> {
+  // The switches' unsaved positions, dropped when the preference center closes.
+  override state = { draft: {} as Record<string, boolean> };
+  render({ s }: { s: UiState }, { draft }: { draft: Record<string, boolean> }) {
+    const { t, consent } = s;
+    const setDraft = (d: Record<string, boolean>) => this.setState({ draft: d });
+    const given = (id: string) => consent.get(id)?.status === 'given';
+    const consentRows = s.purposes.filter((p) => p.basis === 'consent' && !p.separate);
+    const fixed = s.purposes.filter((p) => p.basis !== 'consent');
+    const separate = s.purposes.filter((p) => p.separate);
+    const close = () => {
+      s.prefs.value = false;
+      s.emit('close');
+    };
+    const finish = (fn: () => void) =>
+      s.act(() => {
+        fn();
+        s.banner.value = null;
+        close();
+        s.say(t('saved'));
+      });
+    const on = (id: string) => draft[id] ?? given(id);
+    const status = (id: string) => {
+      const d = consent.get(id);
+      return t(d ? (`status.${d.status}` as const) : 'status.none');
+    };
+    const anyGiven = s.purposes.some((p) => given(p.id));
+    return h(
+      Modal,
+      { labelledBy: 'assent-pt', onClose: close, closeLabel: t('close') },
+      h('h2', { id: 'assent-pt' }, t('preferencesTitle')),
+      h('p', null, t('preferencesIntro')),
+      s.o.gpcHonoured && h('p', { class: 'note' }, t('gpc')),
+      consentRows.map((p) =>
         h(PurposeRow, {
           s,
           p,
-          control: h(
-            'span',
-            { class: 'on' },
-            status(p.id),
-            ' ',
-            given(p.id)
-              ? h(
-                  'button',
-                  { type: 'button', class: 'link', onClick: s.act(() => consent.withdraw(p.id)) },
-                  t('withdraw'),
-                )
-              : h('button', { type: 'button', class: 'link', onClick: () => s.ask(p.id) }, t('review')),
-          ),
+          labelId: `assent-p-${p.id}`,
+          control: h('button', {
+            type: 'button',
+            role: 'switch',
+            class: 'sw',
+            'aria-checked': on(p.id) ? 'true' : 'false',
+            'aria-labelledby': `assent-p-${p.id}`,
+            onClick: s.act(() => setDraft({ ...draft, [p.id]: !on(p.id) })),
+          }),
         }),
       ),
-    ],
-    h(
-      'div',
-      { class: 'actions' },
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'btn',
-          'data-action': 'save',
-          onClick: finish(() =>
-            consent.set(Object.fromEntries(consentRows.map((p) => [p.id, on(p.id)])), 'preferences:save'),
-          ),
-        },
-        t('save'),
+      fixed.map((p) =>
+        h(PurposeRow, {
+          s,
+          p,
+          control: h('span', { class: 'on' }, t('alwaysActive')),
+        }),
       ),
+      separate.length > 0 && [
+        h('h3', null, t('separateTitle')),
+        h('p', { class: 'note' }, t('separateIntro')),
+        separate.map((p) =>
+          h(PurposeRow, {
+            s,
+            p,
+            control: h(
+              'span',
+              { class: 'on' },
+              status(p.id),
+              ' ',
+              given(p.id)
+                ? h(
+                    'button',
+                    { type: 'button', class: 'link', onClick: s.act(() => consent.withdraw(p.id)) },
+                    t('withdraw'),
+                  )
+                : h('button', { type: 'button', class: 'link', onClick: () => s.ask(p.id) }, t('review')),
+            ),
+          }),
+        ),
+      ],
       h(
-        'button',
-        {
-          type: 'button',
-          class: 'btn',
-          'data-action': 'accept-all',
-          onClick: finish(() => consent.acceptAll('banner:accept-all')),
-        },
-        t('acceptAll'),
-      ),
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'btn',
-          'data-action': 'reject-all',
-          onClick: finish(() => consent.rejectAll('banner:reject-all')),
-        },
-        t('rejectAll'),
-      ),
-    ),
-    anyGiven &&
-      h(
-        'p',
-        null,
+        'div',
+        { class: 'actions' },
         h(
           'button',
           {
             type: 'button',
-            class: 'link',
-            'data-action': 'withdraw-all',
-            onClick: s.act(() => {
-              consent.withdraw('all');
-              setDraft({});
-              s.say(t('withdrawn'));
-            }),
+            class: 'btn',
+            'data-action': 'save',
+            onClick: finish(() =>
+              consent.set(Object.fromEntries(consentRows.map((p) => [p.id, on(p.id)])), 'preferences:save'),
+            ),
           },
-          t('withdrawAll'),
+          t('save'),
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn',
+            'data-action': 'accept-all',
+            onClick: finish(() => consent.acceptAll('banner:accept-all')),
+          },
+          t('acceptAll'),
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn',
+            'data-action': 'reject-all',
+            onClick: finish(() => consent.rejectAll('banner:reject-all')),
+          },
+          t('rejectAll'),
         ),
       ),
-    h(History, { s }),
-  );
+      anyGiven &&
+        h(
+          'p',
+          null,
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'link',
+              'data-action': 'withdraw-all',
+              onClick: s.act(() => {
+                consent.withdraw('all');
+                setDraft({});
+                s.say(t('withdrawn'));
+              }),
+            },
+            t('withdrawAll'),
+          ),
+        ),
+      h(History, { s }),
+    );
+  }
 }
