@@ -86,6 +86,32 @@ describe('startAssent', () => {
     expect(update?.[2].ad_storage).toBe('denied');
   });
 
+  it('a changed config is digested again by the module once, then read from the device', async () => {
+    const storage = await returning((c) => c.set({ analytics: true, 'marketing-email': false }));
+    const changed = storeConfig();
+    const face = changed.purposes.find((p) => p.id === 'face-payment')!;
+    face.texts.en = { ...face.texts.en!, description: 'Pay with your face, now faster.' };
+    const second = start({ storage, config: changed, floatingButton: 'off' });
+    // Nothing is allowed until the new definitions are checked.
+    expect(second.api.allows('analytics')).toBe(false);
+    await second.api.ready;
+    expect(second.load).toHaveBeenCalledOnce();
+    expect(second.api.allows('analytics')).toBe(true);
+    cleanup();
+    const third = start({ storage, config: changed, floatingButton: 'off' });
+    expect(third.api.allows('analytics')).toBe(true);
+    await flush();
+    expect(third.load).not.toHaveBeenCalled();
+  });
+
+  it('keeps nothing on the device before a first decision', async () => {
+    const { api } = start();
+    await api.ready;
+    expect(localStorage.length).toBe(0);
+    await api.rejectAll();
+    expect(JSON.parse(localStorage.getItem('assent-digest')!).c).toBe(JSON.stringify(storeConfig()));
+  });
+
   it('records API decisions with method api and emits change with the consent event', async () => {
     const storage = await returning((c) => c.rejectAll());
     const { api, events } = start({ storage });

@@ -1,5 +1,6 @@
 // The script-tag loader in Chromium: what is downloaded when, the API, Consent Mode, gating and
 // withdrawal with immediate effect.
+import { purposeHashes } from '@assent/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeConfig } from '../fixtures/config.js';
 import { consentCookie, type Harness, harness, open, sel } from './lib/browser.js';
@@ -159,6 +160,51 @@ describe('loader in Chromium', () => {
     expect(result.seen).toEqual(['api:analytics']);
     expect(result.allows).toBe(true);
     expect(result.version).toMatch(/^\d+\.\d+\.\d+/);
+    await context.close();
+  });
+
+  it('return visit: only the loader; a decision through the API loads the module and is recorded', async () => {
+    const { page, context, watch } = await open(h, '/gated');
+    await page.locator(sel.action('reject-all')).click();
+    await page.locator(sel.banner).waitFor({ state: 'detached' });
+    const before = h.server.requests.length;
+    await page.reload();
+    await page.waitForFunction(() => window.assent.consent !== undefined);
+    await page.waitForTimeout(300);
+    expect(h.server.requests.slice(before).filter((r) => r.includes('assent-ui.js'))).toEqual([]);
+    expect(await page.evaluate(() => window.assent.allows('analytics'))).toBe(false);
+    const change = await page.evaluate(async () => {
+      const c = await window.assent.acceptAll();
+      return { method: c?.method, changed: c?.changed, status: window.assent.get('analytics')?.status };
+    });
+    expect(change).toEqual({ method: 'api', changed: ['analytics', 'marketing-email'], status: 'given' });
+    expect(h.server.requests.slice(before).filter((r) => r.includes('assent-ui.js'))).toHaveLength(1);
+    await page.waitForFunction(() => (window as unknown as { statsRuns?: number }).statsRuns === 1);
+    expect(await consentCookie(context)).toMatch(/\|analytics:g5/);
+    // The next page applies it from the loader alone, and runs the tag at once.
+    const again = h.server.requests.length;
+    await page.reload();
+    await page.waitForFunction(() => (window as unknown as { statsRuns?: number }).statsRuns === 1);
+    expect(h.server.requests.slice(again).filter((r) => r.includes('assent-ui.js'))).toEqual([]);
+    expect(watch.errors).toEqual([]);
+    await context.close();
+  });
+
+  it('without Web Crypto (plain http), hashes definitions with the lazily loaded JavaScript SHA-256', async () => {
+    const context = await h.browser.newContext();
+    await context.addInitScript(() => {
+      Object.defineProperty(Crypto.prototype, 'subtle', { get: () => undefined, configurable: true });
+    });
+    const { page, watch } = await open(h, '/gated', {}, context);
+    expect(await page.evaluate(() => crypto.subtle)).toBeUndefined();
+    await page.locator(sel.action('accept-all')).click();
+    await page.waitForFunction(() => (window as unknown as { statsRuns?: number }).statsRuns === 1);
+    const hashes = await page.evaluate(() => window.assent.consent?.hashes);
+    expect(hashes).toEqual(purposeHashes(storeConfig()));
+    await page.reload();
+    await page.waitForFunction(() => (window as unknown as { statsRuns?: number }).statsRuns === 1);
+    expect(await page.evaluate(() => window.assent.get('analytics')?.status)).toBe('given');
+    expect(watch.errors).toEqual([]);
     await context.close();
   });
 });
