@@ -59,7 +59,7 @@ export function decodeConsentCookie(
       status: CONSENT_STATUSES.find((s) => s[0] === m[2]) as ConsentStatus,
       method: CONSENT_METHODS[+m[3]!] as ConsentMethod,
       hash: m[4]!,
-      at: Number.parseInt(m[5]!, 36) * 1000,
+      at: parseInt(m[5]!, 36) * 1000,
     };
   }
   if (subject && Object.keys(decisions).length === entries.length) return { subject, decisions };

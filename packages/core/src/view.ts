@@ -1,5 +1,6 @@
 import type { AssentConfig, JurisdictionRule } from './config/types.js';
 import { type DEFAULT_RULE, resolveRule } from './jurisdiction.js';
+import { readGpc } from './gate/gpc.js';
 import { gpcListed } from './lib/gpc-listed.js';
 import type { Decision, StoredConsent } from './storage.js';
 
@@ -86,10 +87,7 @@ export function readConsent(config: AssentConfig, options: ReadConsentOptions): 
   const { hashes, separate: sep, now = Date.now, stored } = options;
   const jurisdiction = options.jurisdiction ?? config.defaultJurisdiction ?? 'ZZ';
   const rule = resolveRule(config, jurisdiction);
-  const gpc =
-    options.gpc ??
-    (typeof navigator !== 'undefined' &&
-      (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true);
+  const gpc = options.gpc ?? (typeof navigator !== 'undefined' && readGpc());
   const ids: string[] = [];
   const saved: Record<string, Decision> = {};
   for (const p of config.purposes)
@@ -118,16 +116,19 @@ export function readConsent(config: AssentConfig, options: ReadConsentOptions): 
       }
     );
   };
-  // Why a banner purpose needs asking, if it does (see needsPrompt).
+  // Why a banner purpose needs asking, if it does (see needsPrompt). A refusal survives a change
+  // of definition; a consent does not.
   const why = (id: string, first: boolean): PromptReason['kind'] | false => {
     const d = saved[id];
     return first
       ? rule.model === 'opt-in' && 'first-visit'
-      : !d || (d.status[0] !== 'r' && d.status[0] !== 'w' && !current(id, d))
+      : !d
         ? 'definition-changed'
-        : d.status === 'given' || d.status === 'expired'
-          ? (d.status === 'expired' || old(d, rule.consentMaxAgeDays)) && 'expired'
-          : old(d, rule.refusalReaskDays) && 'reask';
+        : /^[rw]/.test(d.status)
+          ? old(d, rule.refusalReaskDays) && 'reask'
+          : !current(id, d)
+            ? 'definition-changed'
+            : (d.status === 'expired' || old(d, rule.consentMaxAgeDays)) && 'expired';
   };
   const state: Partial<StoredConsent> & Pick<StoredConsent, 'decisions'> = {
     subject: stored?.subject,

@@ -68,16 +68,16 @@ const gtagOf = (w: GWindow): Gtag => {
  */
 export function consentModeDefault(o: ConsentModeOptions = {}, win: Window = window): void {
   const g = gtagOf(win);
-  const def = (d: ConsentModeState | undefined, ms: number | undefined, region?: string[]) => {
+  // The global defaults first, then each region's overrides.
+  for (const r of [{} as Partial<ConsentModeRegion>, ...(o.regions ?? [])]) {
     const s: Record<string, unknown> = {};
     for (const t of CONSENT_MODE_TYPES) s[t] = 'denied';
-    Object.assign(s, o.defaults, d);
+    Object.assign(s, o.defaults, r.defaults);
+    const ms = r.waitForUpdateMs ?? o.waitForUpdateMs;
     if (ms) s.wait_for_update = ms;
-    if (region) s.region = region;
+    if (r.region) s.region = r.region;
     g('consent', 'default', s);
-  };
-  def(undefined, o.waitForUpdateMs);
-  for (const r of o.regions ?? []) def(r.defaults, r.waitForUpdateMs ?? o.waitForUpdateMs, r.region);
+  }
   if (o.adsDataRedaction != null) g('set', 'ads_data_redaction', o.adsDataRedaction);
   if (o.urlPassthrough != null) g('set', 'url_passthrough', o.urlPassthrough);
 }
@@ -122,7 +122,8 @@ export function consentModeUpdate(
   const allowed: Record<string, boolean> = {};
   const decisions: Record<string, string> = {};
   for (const p of purposes) allowed[p.id] = consent.allows(p.id);
-  for (const [id, d] of Object.entries(consent.decisions())) decisions[id] = d.status;
+  const d = consent.decisions();
+  for (const id in d) decisions[id] = d[id]!.status;
   gtagOf(win)(
     'consent',
     'update',
