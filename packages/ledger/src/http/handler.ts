@@ -6,6 +6,7 @@ import { type ConsentEvent, MAX_EVENTS_BODY_BYTES, SUBJECT_ID, validateEvents } 
 import { verifyLinkToken, type KeySet } from '@assent/verifier';
 import { EventClockSkew, LinkInvalid } from '../errors.js';
 import { type ExportFormat, EXPORT_FORMATS, exportLine, type Controller } from '../export.js';
+import { handleDashboard, isDashboardPath } from '../dashboard/routes.js';
 import { canonicalEvent } from '../lib/canonical-event.js';
 import { b64u, sha256 } from '../lib/hash.js';
 import { consistencyRanges, hashRanges, inclusionRanges } from '../merkle.js';
@@ -219,6 +220,7 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
       leafHash: b64u(o.leaf),
     });
   }
+  if (isDashboardPath(path)) return handleDashboard(ctx, req, res, path, queryOf(url, q));
   throw new HttpError(404, 'ERR_NOT_FOUND', `no endpoint ${path}`);
 }
 

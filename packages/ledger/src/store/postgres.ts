@@ -20,7 +20,15 @@ import {
 import { signTreeHead, treeHeadDue } from '../tree-head.js';
 import { LogConflict, StorageUnavailable } from '../errors.js';
 import { countRanges, outcomeOfStored } from './sqlite.js';
-import type { AccessRecord, CommitOptions, Outcome, Store, StoredTreeHead, TokenRecord } from './store.js';
+import type {
+  AccessRecord,
+  CommitOptions,
+  Outcome,
+  StatsRows,
+  Store,
+  StoredTreeHead,
+  TokenRecord,
+} from './store.js';
 
 export interface PostgresStoreOptions extends CommitOptions {
   /** `postgres://user@host/db` or `postgresql://postgres@/db?host=/var/run/postgresql`. */
@@ -58,6 +66,7 @@ CREATE TABLE IF NOT EXISTS ${s}.entries (
   received_at text NOT NULL, body text, leaf bytea NOT NULL, digest bytea, receipt text, erased_by bigint
 );
 CREATE INDEX IF NOT EXISTS entries_subject ON ${s}.entries (subject) WHERE subject IS NOT NULL;
+CREATE INDEX IF NOT EXISTS entries_received ON ${s}.entries (received_at) WHERE kind = 'event';
 CREATE TABLE IF NOT EXISTS ${s}.pending (
   n bigserial PRIMARY KEY, id text NOT NULL UNIQUE, kind text NOT NULL, subject text,
   received_at text NOT NULL, event text, digest bytea, customer_hash bytea, before text
@@ -784,6 +793,38 @@ export class PostgresStore implements Store {
       subjectHash: x.subject_hash,
       detail: x.detail,
     }));
+  }
+
+  // Dashboard aggregates: a slice of the received_at index; bodies are text, cast to jsonb here.
+  // Erased entries (body NULL) count only as erased.
+  async stats(fromIso: string, toIso: string): Promise<StatsRows> {
+    const s = this.#s;
+    const range = [fromIso, toIso];
+    const [days, purposes, methods] = await Promise.all([
+      this.pool.query(
+        `SELECT substr(received_at, 1, 10) AS day, count(*) AS events,
+           count(*) FILTER (WHERE erased_by IS NOT NULL) AS erased
+         FROM ${s}.entries WHERE kind = 'event' AND received_at >= $1 AND received_at < $2
+         GROUP BY day ORDER BY day`,
+        range,
+      ),
+      this.pool.query(
+        `SELECT substr(e.received_at, 1, 10) AS day, p.key AS purpose,
+           count(*) FILTER (WHERE p.value ->> 'status' = 'given') AS given,
+           count(*) FILTER (WHERE p.value ->> 'status' IN ('given', 'refused', 'withdrawn')) AS decided
+         FROM ${s}.entries e CROSS JOIN LATERAL jsonb_each(e.body::jsonb -> 'purposes') p
+         WHERE e.kind = 'event' AND e.received_at >= $1 AND e.received_at < $2 AND e.body IS NOT NULL
+         GROUP BY day, purpose ORDER BY day, purpose`,
+        range,
+      ),
+      this.pool.query(
+        `SELECT body::jsonb ->> 'method' AS method, count(*) AS count
+         FROM ${s}.entries WHERE kind = 'event' AND received_at >= $1 AND received_at < $2 AND body IS NOT NULL
+         GROUP BY method ORDER BY method`,
+        range,
+      ),
+    ]);
+    return { days: days.rows, purposes: purposes.rows, methods: methods.rows };
   }
 
   async close(): Promise<void> {

@@ -29,7 +29,15 @@ import {
 } from '../sequence.js';
 import { signTreeHead, treeHeadDue } from '../tree-head.js';
 import { LogConflict, StorageUnavailable } from '../errors.js';
-import type { AccessRecord, CommitOptions, Outcome, Store, StoredTreeHead, TokenRecord } from './store.js';
+import type {
+  AccessRecord,
+  CommitOptions,
+  Outcome,
+  StatsRows,
+  Store,
+  StoredTreeHead,
+  TokenRecord,
+} from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -46,6 +54,7 @@ CREATE TABLE IF NOT EXISTS entries (
   erased_by INTEGER
 );
 CREATE INDEX IF NOT EXISTS entries_subject ON entries (subject) WHERE subject IS NOT NULL;
+CREATE INDEX IF NOT EXISTS entries_received ON entries (received_at) WHERE kind = 'event';
 CREATE TABLE IF NOT EXISTS nodes (
   level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)
 ) WITHOUT ROWID;
@@ -745,6 +754,36 @@ export class SqliteStore implements Store {
 
   #durableIfServing(): Promise<void> {
     return this.#ctx ? this.#durable() : Promise.resolve();
+  }
+
+  // Dashboard aggregates: a slice of the received_at index, bodies parsed by SQLite's JSON
+  // functions. Erased entries (body NULL) count only as erased.
+  async stats(fromIso: string, toIso: string): Promise<StatsRows> {
+    const days = this.db
+      .prepare<[string, string], StatsRows['days'][number]>(
+        `SELECT substr(received_at, 1, 10) AS day, count(*) AS events, sum(erased_by IS NOT NULL) AS erased
+         FROM entries WHERE kind = 'event' AND received_at >= ? AND received_at < ?
+         GROUP BY day ORDER BY day`,
+      )
+      .all(fromIso, toIso);
+    const purposes = this.db
+      .prepare<[string, string], StatsRows['purposes'][number]>(
+        `SELECT substr(e.received_at, 1, 10) AS day, p.key AS purpose,
+           sum(p.value ->> '$.status' = 'given') AS given,
+           sum(p.value ->> '$.status' IN ('given', 'refused', 'withdrawn')) AS decided
+         FROM entries e, json_each(e.body, '$.purposes') p
+         WHERE e.kind = 'event' AND e.received_at >= ? AND e.received_at < ? AND e.body IS NOT NULL
+         GROUP BY day, purpose ORDER BY day, purpose`,
+      )
+      .all(fromIso, toIso);
+    const methods = this.db
+      .prepare<[string, string], StatsRows['methods'][number]>(
+        `SELECT body ->> '$.method' AS method, count(*) AS count
+         FROM entries WHERE kind = 'event' AND received_at >= ? AND received_at < ? AND body IS NOT NULL
+         GROUP BY method ORDER BY method`,
+      )
+      .all(fromIso, toIso);
+    return { days, purposes, methods };
   }
 
   async accessLog(from: number, limit: number): Promise<AccessRecord[]> {

@@ -71,7 +71,23 @@ export interface Store {
   accessLog(from: number, limit: number): Promise<AccessRecord[]>;
   /** Sign and store a tree head now if the log grew (or `force`). */
   refreshTreeHead(force?: boolean): Promise<StoredTreeHead | undefined>;
+  /** Dashboard aggregates over consent events received in `[fromIso, toIso)`, by UTC day. */
+  stats(fromIso: string, toIso: string): Promise<StatsRows>;
   close(): Promise<void>;
+}
+
+/**
+ * Aggregates behind the dashboard, grouped by the UTC day of `receivedAt` (the ledger's clock, not
+ * the device's). Only days with data appear. Erased events count in `days` (as `events` and
+ * `erased`) but not in `purposes` or `methods`, whose content went with the body.
+ */
+export interface StatsRows {
+  /** Consent events received per day, and how many of them have had their body erased since. */
+  days: Array<{ day: string; events: number; erased: number }>;
+  /** Per day and purpose: snapshots with status `given`, and with `given`, `refused` or `withdrawn`. */
+  purposes: Array<{ day: string; purpose: string; given: number; decided: number }>;
+  /** Events per decision method over the whole range. */
+  methods: Array<{ method: string; count: number }>;
 }
 
 /** Group-commit and timing knobs shared by both stores. */
