@@ -1,3 +1,4 @@
+import { cpSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
 
 // One build config for the whole workspace. Packages list their entries here; everything is ESM,
@@ -60,6 +61,14 @@ export default defineConfig([
     outDir: 'packages/ledger/dist',
     platform: 'node',
     external: [/^@assent\//, 'better-sqlite3', 'pg'],
+    // The dashboard's browser files ship as written, next to the bundle (dashboard/assets.ts finds
+    // them there); uPlot is read from the installed package at run time.
+    async onSuccess() {
+      const at = (p: string) => new URL(p, import.meta.url);
+      cpSync(at('packages/ledger/src/dashboard/assets'), at('packages/ledger/dist/dashboard/assets'), {
+        recursive: true,
+      });
+    },
   },
   // @assent/widget: ESM entries for bundlers (preact and core stay external), and the two browser
   // scripts, self-contained IIFEs: assent.js (loader) and assent-ui.js (fetched by it lazily).

@@ -162,6 +162,9 @@ async function serve(): Promise<void> {
   process.stdout.write(
     `assent-ledger listening on ${url} (storage ${storage}, key ${kid.kid}${created ? `, created ${keyFile()}` : ''})\n`,
   );
+  process.stdout.write(
+    `dashboard: ${url}/dashboard (needs a token: assent-ledger tokens create --scope admin)\n`,
+  );
   let stopping = false;
   const stop = () => {
     if (stopping) return;
