@@ -104,7 +104,7 @@ export function dashboardPage(locale: DashboardLocale): string {
 </form>
 <p id="signed-in" hidden>${t('signedIn')} <button type="button" id="forget">${t('tokenForget')}</button></p>
 </section>
-<p id="status" role="status" aria-live="polite"></p>
+<p id="status" class="status" role="status" aria-live="polite"></p>
 <div id="content" hidden>
 <section id="period" aria-labelledby="period-h">
 <h2 id="period-h">${t('periodH')}</h2>
@@ -123,7 +123,7 @@ export function dashboardPage(locale: DashboardLocale): string {
 <div><dt>${t('erasedTotal')}</dt><dd id="erased-total"></dd></div>
 <div><dt>${t('sthSize')}</dt><dd id="sth-size"></dd></div>
 <div class="wide"><dt>${t('sthRoot')}</dt><dd><code id="sth-root"></code></dd></div>
-<div><dt>${t('sthTime')}</dt><dd id="sth-time" class="small"></dd></div>
+<div class="wide"><dt>${t('sthTime')}</dt><dd id="sth-time" class="small"></dd></div>
 </dl>
 </section>
 <section id="rate" aria-labelledby="rate-h">
@@ -144,12 +144,13 @@ export function dashboardPage(locale: DashboardLocale): string {
 </section>
 <section id="subject" aria-labelledby="subject-h">
 <h2 id="subject-h">${t('subjectH')}</h2>
-<form id="subject-form">
+<form id="subject-form" novalidate>
 <label for="subject-id">${t('subjectLabel')}</label>
 <input id="subject-id" name="subject" type="text" autocomplete="off" spellcheck="false" required minlength="22" maxlength="22" pattern="[A-Za-z0-9_\\-]{21}[AQgw]" aria-describedby="subject-hint">
 <button type="submit">${t('subjectSubmit')}</button>
 <p id="subject-hint" class="hint">${t('subjectHint')}</p>
 </form>
+<p id="subject-status" class="status" role="status" aria-live="polite"></p>
 <div id="subject-result" class="scroll"></div>
 </section>
 </div>

@@ -46,10 +46,12 @@
     return e;
   }
 
-  function status(message, isError = false) {
-    const s = $('status');
+  /** Set a live region; `quiet` keeps it for screen readers only (the page already shows it). */
+  function status(message, isError = false, id = 'status', quiet = false) {
+    const s = $(id);
     s.textContent = message;
     s.classList.toggle('error', isError);
+    s.classList.toggle('sr-only', quiet);
   }
 
   async function api(path) {
@@ -67,7 +69,7 @@
     return body;
   }
 
-  function showError(e) {
+  function showError(e, where = 'status') {
     if (e.status === 401 || e.status === 403) {
       sessionStorage.removeItem(TOKEN_KEY);
       signedOut();
@@ -75,7 +77,7 @@
       $('token').focus();
       return;
     }
-    status(t('failed', { message: e.message }), true);
+    status(t('failed', { message: e.message }), true, where);
   }
 
   // ---- tables ----
@@ -228,8 +230,8 @@
           },
         ],
       },
-      // Days without erasures draw no bar, rather than a line along the axis.
-      [xs, s.events, s.erased.map((n) => n || null)],
+      // Days without events draw no bar, rather than a line along the axis.
+      [xs, s.events.map((n) => n || null), s.erased.map((n) => n || null)],
     ]);
   }
 
@@ -330,17 +332,17 @@
     const id = input.value.trim();
     if (!SUBJECT.test(id)) {
       input.setAttribute('aria-invalid', 'true');
-      status(t('subjectInvalid'), true);
+      status(t('subjectInvalid'), true, 'subject-status');
       input.focus();
       return;
     }
     input.removeAttribute('aria-invalid');
-    status(t('searching'));
+    status(t('searching'), false, 'subject-status');
     let h;
     try {
       h = await api(`/v1/dashboard/subjects/${encodeURIComponent(id)}/history`);
     } catch (e) {
-      showError(e);
+      showError(e, 'subject-status');
       return;
     }
     const out = [];
@@ -376,7 +378,7 @@
       );
     }
     $('subject-result').replaceChildren(...out);
-    status(caption);
+    status(caption, false, 'subject-status', true);
   }
 
   // ---- token and page state ----
@@ -395,6 +397,7 @@
     $('signed-in').hidden = true;
     $('content').hidden = true;
     $('subject-result').replaceChildren();
+    status('', false, 'subject-status');
   }
 
   function defaultRange() {
