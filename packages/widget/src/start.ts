@@ -98,7 +98,6 @@ export function startAssent(o: StartOptions): AssentApi {
   let session: Promise<Session> | undefined;
   let ui: Promise<UiController> | undefined;
   let onBlocked: Session['onBlocked'] | undefined;
-  let ready: Promise<void>;
   let configured: Promise<unknown>;
   let derive: ((m: UiModule) => Promise<void>) | undefined;
   let done: () => void;
@@ -231,7 +230,7 @@ export function startAssent(o: StartOptions): AssentApi {
     }
   // A config that cannot be loaded rejects `ready`; a module that cannot be loaded is reported
   // and leaves `ready` pending until a later request loads it.
-  ready = configured.then(() => applied);
+  const ready = configured.then(() => applied);
   configured.catch(report).catch(noop);
 
   const api = {
