@@ -200,6 +200,12 @@ describe('startDemo', () => {
         headers: { authorization: `Bearer ${first.adminToken}` },
       });
       expect(admin.status).toBe(200);
+      // The printed dashboard URL serves the dashboard, and the admin token reads its figures.
+      expect((await fetch(first.dashboardUrl)).status).toBe(200);
+      const stats = await fetch(`${first.ledgerUrl}/v1/stats`, {
+        headers: { authorization: `Bearer ${first.adminToken}` },
+      });
+      expect(stats.status).toBe(200);
       const kid = first.ledger.jwks().keys;
       await first.close();
       await expect(fetch(`${first.storefrontUrl}/`)).rejects.toThrow();
