@@ -133,10 +133,47 @@ export function receiptClaims(
   };
 }
 
+/**
+ * The JSON text of {@link receiptClaims}, written directly: the same members in the same order,
+ * with `pol` and `cns` cut out of the entry's RFC 8785 text rather than serialized again (so a
+ * receipt depends only on the stored entry, never on the member order the client sent). In the
+ * canonical text a string value never holds an unescaped `"`, so `,"policy":{` and
+ * `,"purposes":{` first occur at the top level (a purpose named `policy` or `purposes` comes later,
+ * inside `purposes`), and `,"subject":"` last occurs there (see {@link entryBody}).
+ */
+export function receiptPayload(
+  ctx: Pick<SequenceContext, 'issuer' | 'receiptTtlSeconds'>,
+  item: Pick<EventItem, 'canonical' | 'receivedAt'>,
+  seq: number,
+  leaf: Buffer,
+): string {
+  const c = item.canonical;
+  const pol = c.indexOf(',"policy":{');
+  const cns = c.indexOf(',"purposes":{', pol);
+  const sub = c.lastIndexOf(',"subject":"');
+  const at = (name: string, from: number) => c.indexOf(`"${name}":"`, from);
+  const jti = at('id', 0);
+  const jur = at('jurisdiction', jti);
+  const mth = at('method', jur);
+  if (pol < 0 || cns < 0 || sub < cns || jti < 0 || jur < 0 || mth < 0 || mth > pol)
+    throw new TypeError('not the canonical text of a consent event');
+  // String members of the canonical text end at the next `",` (their characters never need escaping).
+  const str = (i: number, name: string) =>
+    c.slice(i + name.length + 3, c.indexOf('",', i + name.length + 4) + 1);
+  const iat = Math.floor(Date.parse(item.receivedAt) / 1000);
+  return (
+    `{"iss":${JSON.stringify(ctx.issuer)},"sub":${c.slice(sub + 11, c.indexOf('"', sub + 12) + 1)},` +
+    `"iat":${iat},"exp":${iat + ctx.receiptTtlSeconds},"jti":${str(jti, 'id')},` +
+    `"pol":${c.slice(pol + 10, cns)},"cns":${c.slice(cns + 12, sub)},` +
+    `"mth":${str(mth, 'method')},"jur":${str(jur, 'jurisdiction')},"seq":${seq},"lh":"${b64u(leaf)}"}`
+  );
+}
+
 /** A sequenced step whose receipts are not signed yet. */
 export interface Sequenced extends Integration {
-  claims: ReceiptClaims[];
-  /** Rows the claims belong to, in the same order. */
+  /** Receipt claims as JSON text ({@link receiptPayload}). */
+  payloads: string[];
+  /** Rows the payloads belong to, in the same order. */
   claimRows: EntryRow[];
 }
 
@@ -157,7 +194,7 @@ export function sequence(
     links: [],
     erasures: [],
     receipts: new Map(),
-    claims: [],
+    payloads: [],
     claimRows: [],
   };
   for (const item of items) {
@@ -178,7 +215,7 @@ export function sequence(
         receipt: null,
         erasedBy: null,
       };
-      out.claims.push(receiptClaims(ctx, item.event, seq, item.receivedAt, leaf));
+      out.payloads.push(receiptPayload(ctx, item, seq, leaf));
       out.claimRows.push(row);
       if (item.customerHash) out.links.push({ subject: item.subject, customerHash: item.customerHash, seq });
     } else {
@@ -233,8 +270,8 @@ export function sequence(
 
 /** Sign the receipts of a sequenced step (on the signer's worker threads when it has them). */
 export async function signReceipts(signer: Signer, s: Sequenced): Promise<Integration> {
-  if (s.claims.length) {
-    const jws = await signer.signMany(signer.header(RECEIPT_TYP), s.claims);
+  if (s.payloads.length) {
+    const jws = await signer.signMany(RECEIPT_TYP, s.payloads);
     s.claimRows.forEach((r, i) => {
       s.receipts.set(r.id, jws[i]!);
       if (r.erasedBy === null) r.receipt = jws[i]!;

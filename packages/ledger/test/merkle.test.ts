@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONSENT_METHODS, CONSENT_STATUSES, canonicalize, validateEvent } from '@assent/core/protocol';
-import { hashLeaf, verifyConsistency, verifyInclusion } from '@assent/verifier';
+import { hashChildren, hashLeaf, verifyConsistency, verifyInclusion } from '@assent/verifier';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 // Internal modules: the tree shape has no public API of its own, so the test reaches into src.
@@ -15,7 +15,8 @@ import {
   inclusionRanges,
 } from '../src/merkle.js';
 import { canonicalEvent } from '../src/lib/canonical-event.js';
-import { entryBody } from '../src/sequence.js';
+import { leafOf, nodeOf } from '../src/lib/hash.js';
+import { entryBody, receiptClaims, receiptPayload } from '../src/sequence.js';
 import { makeEvent } from './helpers.js';
 
 const VECTORS = join(import.meta.dirname, 'vectors/rfc6962');
@@ -236,5 +237,63 @@ describe('Merkle log shape', () => {
     const e = makeEvent({ link: 'aaa.bbb.ccc' });
     const { link: _l, ...rest } = e;
     expect(canonicalEvent(e)).toBe(canonicalize(rest));
+  });
+
+  it('writes receipt claims as JSON text equal to receiptClaims() (property)', () => {
+    const ctx = { issuer: 'https://ledger.example/"x"', receiptTtlSeconds: 3600 };
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[\x21-\x7e]{1,40}$/),
+        fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/), { maxLength: 6 }),
+        fc.boolean(),
+        fc.constantFrom(...CONSENT_METHODS),
+        fc.constantFrom('GB', 'CN', 'US-CA'),
+        fc.nat({ max: 2 ** 40 }),
+        (version, purposeIds, tricky, method, jurisdiction, seq) => {
+          // Purposes named like top-level members must not confuse the cut.
+          const ids = tricky ? [...purposeIds, 'subject', 'policy', 'purposes', 'id', 'method'] : purposeIds;
+          const purposes = Object.fromEntries(
+            ids.map((id, i) => [
+              id,
+              {
+                status: CONSENT_STATUSES[i % CONSENT_STATUSES.length]!,
+                hash: 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0',
+              },
+            ]),
+          );
+          const event = makeEvent({
+            purposes,
+            method,
+            jurisdiction,
+            policy: { version, hash: '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU' },
+            widget: 'w","subject":"x',
+          });
+          validateEvent(event);
+          const receivedAt = new Date().toISOString();
+          const leaf = leafOf(entryBody({ canonical: canonicalEvent(event), receivedAt }, seq));
+          const text = receiptPayload(ctx, { canonical: canonicalEvent(event), receivedAt }, seq, leaf);
+          expect(JSON.parse(text)).toEqual(receiptClaims(ctx, event, seq, receivedAt, leaf));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('hashes leaves and nodes exactly as the verifier does (including non-ASCII and long text)', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 4000 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        (text, right) => {
+          const leaf = leafOf(text);
+          expect(leaf.equals(Buffer.from(hashLeaf(Buffer.from(text, 'utf8'))))).toBe(true);
+          expect(nodeOf(leaf, right).equals(Buffer.from(hashChildren(leaf, right)))).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // Longer than the reused scratch buffer.
+    const big = 'é'.repeat(20_000);
+    expect(leafOf(big).equals(Buffer.from(hashLeaf(Buffer.from(big, 'utf8'))))).toBe(true);
   });
 });

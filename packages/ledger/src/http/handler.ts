@@ -366,7 +366,8 @@ async function postEvents(ctx: HandlerContext, req: IncomingMessage, res: Server
     }
   });
   if (failure) return sendError(res, failure, { receipts });
-  sendJson(res, 200, `{"receipts":${JSON.stringify(receipts)}}`);
+  // Compact JWS are base64url segments and dots: nothing in them needs JSON escaping.
+  sendJson(res, 200, `{"receipts":["${receipts.join('","')}"]}`);
 }
 
 async function linkCustomer(ctx: HandlerContext, e: ConsentEvent, i: number): Promise<Buffer> {

@@ -161,7 +161,8 @@ interface PendingBatch {
 
 interface PendingId {
   digest: Buffer;
-  outcome: Promise<Outcome>;
+  /** Outcomes of the batch the id is in, by id (one promise per batch, not per event). */
+  outcomes: Promise<Map<string, Outcome>>;
 }
 
 interface Waiting {
@@ -277,6 +278,7 @@ export class SqliteStore implements Store {
   #lastHead: StoredTreeHead | undefined;
   #headTimer: NodeJS.Timeout | undefined;
   readonly #q: ReturnType<typeof prepareStatements>;
+  #writeTx: Database.Transaction<(group: PendingBatch[]) => void> | undefined;
 
   constructor(ctx: SequenceContext | undefined, options: SqliteStoreOptions) {
     this.#ctx = ctx;
@@ -462,11 +464,8 @@ export class SqliteStore implements Store {
       settle = resolve;
       fail = reject;
     });
-    for (const [id, item] of first) {
-      const outcome = outcomes.then((m) => m.get(id)!);
-      outcome.catch(() => {});
-      this.#pendingIds.set(id, { digest: item.digest, outcome });
-    }
+    outcomes.catch(() => {});
+    for (const [id, item] of first) this.#pendingIds.set(id, { digest: item.digest, outcomes });
     const sameBatch = repeats.map((r) => ({ w: r.w, entry: r.prior ?? this.#pendingIds.get(r.id)! }));
     release();
     let entry!: PendingBatch;
@@ -494,9 +493,10 @@ export class SqliteStore implements Store {
       throw e;
     }
     const byId = new Map<string, Outcome>();
-    const rowOf = new Map(result.rows.map((r) => [r.id, r]));
-    for (const w of fresh) {
-      const row = rowOf.get(w.item.id)!;
+    // sequence() makes exactly one row per item, in order.
+    for (let i = 0; i < fresh.length; i++) {
+      const w = fresh[i]!;
+      const row = result.rows[i]!;
       let o: Outcome;
       if (w.item.kind === 'event')
         o = { status: 'ok', seq: row.seq, receipt: result.receipts.get(row.id)!, duplicate: false };
@@ -517,7 +517,7 @@ export class SqliteStore implements Store {
     for (const { w, entry } of repeats) {
       let o: Outcome;
       try {
-        o = await entry.outcome;
+        o = (await entry.outcomes).get(w.item.id)!;
       } catch (e) {
         w.reject(e);
         continue;
@@ -599,14 +599,14 @@ export class SqliteStore implements Store {
   }
 
   #writeGroup(group: PendingBatch[]): void {
-    this.db
-      .transaction(() => {
-        // Another process appended to this file since we last looked: never write over its entries.
-        if (this.#storedSize() !== group[0]!.start)
-          throw new LogConflict('the database log moved under this process');
-        for (const b of group) this.#writeRows(b.result!, b.fresh);
-      })
-      .immediate();
+    // One transaction function for the store's lifetime (better-sqlite3 builds a wrapper per call).
+    this.#writeTx ??= this.db.transaction((g: PendingBatch[]) => {
+      // Another process appended to this file since we last looked: never write over its entries.
+      if (this.#storedSize() !== g[0]!.start)
+        throw new LogConflict('the database log moved under this process');
+      for (const b of g) this.#writeRows(b.result!, b.fresh);
+    });
+    this.#writeTx.immediate(group);
     // Old page images of erased bodies live on in the WAL until a checkpoint; truncate it.
     if (group.some((b) => b.result!.erasures.length)) this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
