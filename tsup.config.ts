@@ -14,7 +14,7 @@ const shared: Options = {
   // Keep `node:crypto` as written: the prefix is what the verifier's bundle check and edge
   // runtimes key on, and Node-only imports should say so.
   removeNodeProtocol: false,
-  external: [/^@assent\//],
+  external: [/^@assent\//, /^node:/],
 };
 
 export default defineConfig([
