@@ -325,6 +325,41 @@ describe.each(['sqlite', 'postgres'] as const)('dashboard (%s)', (backend) => {
   });
 });
 
+describe('dashboard on an in-memory SQLite database', () => {
+  it('answers the same aggregates inline (no worker for :memory:)', async () => {
+    const { createKeyStore, createLedger } = await import('@assent/ledger');
+    const ledger = await createLedger({ keys: createKeyStore(), rateLimit: false, database: ':memory:' });
+    try {
+      const url = await ledger.listen(0);
+      const { token } = await ledger.createToken({ scopes: ['audit'] });
+      const events = eventsFor(1, [createSubjectId(), createSubjectId()]);
+      const before = new Date().toISOString().slice(0, 10);
+      expect((await post(url, events)).status).toBe(200);
+      const after = new Date().toISOString().slice(0, 10);
+      // The events are on the ledger's today (two days if the test straddles midnight UTC).
+      const r = await get(`${url}/v1/stats?from=${before}&to=${after}`, bearer(token));
+      expect(r.status).toBe(200);
+      const want = expectedStats(
+        events.map((event) => ({ event, day: before })),
+        'nobody',
+        [before],
+      );
+      const total = (a: number[]) => a.reduce((x, y) => x + y, 0);
+      expect(total(r.body.events)).toBe(events.length);
+      expect(r.body.methods).toEqual(want.methods);
+      const purposes = Object.fromEntries(
+        Object.entries(r.body.purposes as Record<string, { given: number[]; decided: number[] }>).map(
+          ([p, v]) => [p, { given: [total(v.given)], decided: [total(v.decided)] }],
+        ),
+      );
+      expect(purposes).toEqual(want.purposes);
+      expect(r.body.log.size).toBe(events.length);
+    } finally {
+      await ledger.close();
+    }
+  });
+});
+
 describe('dashboard helpers', () => {
   it('parseDayRange defaults to the last 30 days and refuses bad ranges', () => {
     const now = new Date('2026-03-31T23:59:59.999Z');
