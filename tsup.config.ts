@@ -71,7 +71,8 @@ export default defineConfig([
     },
   },
   // @assent/widget: ESM entries for bundlers (preact and core stay external), and the two browser
-  // scripts, self-contained IIFEs: assent.js (loader) and assent-ui.js (fetched by it lazily).
+  // scripts, self-contained IIFEs: assent.js (loader), assent-ui.js and assent-sync.js (fetched by
+  // it lazily).
   // The ESM block cleans only its own top-level files: the browser block owns dist/browser.
   {
     ...shared,
@@ -88,7 +89,11 @@ export default defineConfig([
   },
   {
     name: 'widget:browser',
-    entry: { assent: 'packages/widget/src/browser/loader.ts', 'assent-ui': 'packages/widget/src/browser/ui.ts' },
+    entry: {
+      assent: 'packages/widget/src/browser/loader.ts',
+      'assent-ui': 'packages/widget/src/browser/ui.ts',
+      'assent-sync': 'packages/widget/src/browser/sync.ts',
+    },
     outDir: 'packages/widget/dist/browser',
     format: ['iife'],
     platform: 'browser',
