@@ -1,4 +1,5 @@
 import type { AssentConfig, ConsentChange, ConsentView, Decision, PromptReason } from '@assent/core';
+import type { LinkResult, ReceiptDetail, SyncErrorDetail } from '@assent/core/sync';
 import type { SeparateAnswer } from './lib/types.js';
 
 /** Events of `window.assent.on`, with what listeners receive. */
@@ -17,6 +18,12 @@ export interface AssentEvents {
   separate: { id: string; answer: SeparateAnswer };
   /** The config could not be loaded or is invalid, or the UI failed to load; nothing was granted. */
   error: { error: unknown };
+  /** The ledger answered a decision with a signed receipt (config `ledgerUrl`; docs/sync.md). */
+  receipt: ReceiptDetail;
+  /** The ledger refused an event (set aside, not retried), a receipt failed its check, or a link failed. */
+  'sync-error': SyncErrorDetail;
+  /** `link()` finished: the customer's decisions from their other devices were merged (or not). */
+  linked: LinkResult;
 }
 
 export type AssentEventName = keyof AssentEvents;
@@ -61,6 +68,12 @@ export interface AssentApi {
   set(choices: Record<string, boolean>): Promise<ConsentChange | undefined>;
   /** Withdraw one purpose, or `'all'` (method `api`). */
   withdraw(id: string): Promise<ConsentChange | undefined>;
+  /**
+   * Link this device to a signed-in customer with a token from the storefront backend's
+   * `createLinkToken`, and adopt the customer's newer decisions from their other devices. Needs the
+   * config's `ledgerUrl` (rejects without it); `data-link-token` on the script tag does the same.
+   */
+  link(token: string): Promise<LinkResult>;
   /** Whether a purpose may be used now (`false` until ready). */
   allows(id: string): boolean;
   /** The decision on one purpose. */

@@ -5,6 +5,7 @@ export type { AssentApi, AssentEventName, AssentEvents } from './api.js';
 export type { SeparateAnswer } from './lib/types.js';
 export type { Session, SessionOptions } from './session.js';
 export { type StartOptions, startAssent, type UiModule } from './start.js';
+export type { SyncModule } from './sync.js';
 export { VERSION } from './lib/version.js';
 
 /**
@@ -19,3 +20,16 @@ export { VERSION } from './lib/version.js';
  */
 export const loadUi = (): Promise<import('./start.js').UiModule> =>
   import('./lazy.js').then((m) => m.lazyModule);
+
+/**
+ * Load `@assent/core/sync` lazily (delivery to the ledger named by the config's `ledgerUrl`):
+ * bundlers turn this dynamic import into a separate chunk, fetched only when there is something to
+ * send, link or show.
+ *
+ * @example
+ * ```ts
+ * import { loadSync, loadUi, startAssent } from '@assent/widget'
+ * window.assent = startAssent({ config, loadUi, loadSync, linkToken })
+ * ```
+ */
+export const loadSync = (): Promise<import('./sync.js').SyncModule> => import('@assent/core/sync');

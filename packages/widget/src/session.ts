@@ -14,8 +14,10 @@ import {
   recordConsent,
   writeConsentCookie,
 } from '@assent/core';
+import type { LinkResult } from '@assent/core/sync';
 import { keepDigest } from './lib/digest-cache.js';
 import { VERSION } from './lib/version.js';
+import { type SyncModule, wireSync } from './sync.js';
 import { mountUi, type UiController } from './ui/mount.js';
 
 /** What the loader hands over when it connects the decision module. */
@@ -30,8 +32,12 @@ export interface SessionOptions {
   adopt(consent: Consent): void;
   /** Called after each decision, once storage is cleared: re-apply gating and Consent Mode, emit `change`. */
   changed(change: ConsentChange): void;
-  /** UI events (`banner`, `open`, `close`, `separate`). */
+  /** UI events (`banner`, `open`, `close`, `separate`) and sync's (`receipt`, `sync-error`, `linked`). */
   emit(type: string, detail?: unknown): void;
+  /** Loads the sync module; with the config's `ledgerUrl`, every decision is sent to the ledger. */
+  loadSync?: () => Promise<SyncModule>;
+  /** A link token from the storefront backend (`data-link-token`), linked once sync has loaded. */
+  linkToken?: string;
   /** A placeholder's "Load this content": ask for one purpose. */
   request(id: string): void;
 }
@@ -45,6 +51,8 @@ export interface Session {
   onBlocked(element: Element, missing: string[]): void;
   /** Mount the UI (once the body exists). */
   mount(): UiController;
+  /** Link the device to a signed-in customer; rejects without a `ledgerUrl` or `loadSync`. */
+  link(token: string): Promise<LinkResult>;
 }
 
 /** Start recording: what the loader calls when a decision is to be made or the UI shown. */
@@ -57,6 +65,15 @@ export function connect(o: SessionOptions): Session {
     widget: VERSION,
   });
   o.adopt(consent);
+  // Before anything is recorded (GPC refusals below): sync buffers every decision until it loads.
+  const sync = wireSync({
+    consent,
+    history: consent.history,
+    ledgerUrl: config.ledgerUrl,
+    load: o.loadSync,
+    linkToken: o.linkToken,
+    emit: o.emit,
+  });
   // Storage of purposes no longer allowed goes first (also what was left before a choice), then
   // the page hears of the change.
   clearOnWithdraw(consent, config.purposes);
@@ -77,6 +94,9 @@ export function connect(o: SessionOptions): Session {
         gpcHonoured,
         nonce: o.nonce,
         emit: o.emit,
+        receipts: sync && { list: sync.receipts, subscribe: sync.onReceipt },
       }),
+    link: (token) =>
+      sync ? sync.link(token) : Promise.reject(Error("assent: link needs the config's ledgerUrl")),
   };
 }

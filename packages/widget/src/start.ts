@@ -16,8 +16,10 @@ import type { AssentApi, AssentEvents } from './api.js';
 import { floatingButton } from './lib/button.js';
 import { type PurposeDigest, readDigest } from './lib/digest-cache.js';
 import { pickLocale } from './lib/locale.js';
+import { outboxWaiting } from './lib/outbox-flag.js';
 import { VERSION } from './lib/version.js';
 import type { Session, SessionOptions } from './session.js';
+import type { SyncModule } from './sync.js';
 import type { UiController } from './ui/mount.js';
 
 // Everything in this file is the loader, on every page view, within its 3 kB budget: it only
@@ -56,6 +58,14 @@ export interface StartOptions {
   nonce?: string;
   /** Where decisions persist. Default: the `assent` first-party cookie. */
   storage?: ConsentStorage;
+  /**
+   * Loads `@assent/core/sync` (the script tag: assent-sync.js; bundlers: `loadSync`). With the
+   * config's `ledgerUrl`, every decision goes to the ledger; fetched only when there is something
+   * to send, link or show. Without it, nothing is sent.
+   */
+  loadSync?: () => Promise<SyncModule>;
+  /** A link token from the storefront backend (`createLinkToken`) for a signed-in shopper. */
+  linkToken?: string;
 }
 
 type Fn = (detail?: unknown) => void;
@@ -168,6 +178,8 @@ export function startAssent(o: StartOptions): AssentApi {
         storage: o.storage,
         nonce: o.nonce,
         emit,
+        loadSync: o.loadSync,
+        linkToken: o.linkToken,
         adopt: (k) => {
           view = k;
         },
@@ -185,6 +197,10 @@ export function startAssent(o: StartOptions): AssentApi {
       if (prompt) showUi().then((u) => u.showBanner(reasons), noop);
       // Global Privacy Control refusals are recorded by the decision module.
       else if (gpcRefusals(v, since).length) connect().catch(noop);
+      // Events an earlier page left waiting for the ledger, or a signed-in shopper's link token:
+      // the decision module and sync are fetched once the page is idle.
+      else if (c.ledgerUrl && o.loadSync && (o.linkToken || outboxWaiting()))
+        (self.requestIdleCallback || setTimeout)(() => connect().catch(noop));
       if (o.floatingButton !== 'off')
         body().then((b) =>
           floatingButton(
@@ -264,6 +280,7 @@ export function startAssent(o: StartOptions): AssentApi {
   ])
     api[n!] = (...a: unknown[]) =>
       showUi().then((u) => (u[m as 'close'] as (...x: unknown[]) => unknown)(...a));
+  api.link = (token: string) => connect().then((s) => s.link(token));
   for (const n of ['acceptAll', 'rejectAll', 'set', 'withdraw'])
     api[n] = (...a: unknown[]) =>
       connect().then((s) =>

@@ -2,9 +2,11 @@
 // it gates: read the inline config (or start fetching `data-config`), issue the Consent Mode
 // default, define `window.assent`; the cookie and definition-hash check follows within a
 // millisecond or so, then gating. The decision module and UI (assent-ui.js, next to this file)
-// are fetched only when a decision is to be made or the shopper opens their settings.
+// are fetched only when a decision is to be made or the shopper opens their settings; the sync
+// module (assent-sync.js) only when the config names a ledger and there is something to send.
 import type { AssentConfig } from '@assent/core';
 import { startAssent, type UiModule } from '../start.js';
+import type { SyncModule } from '../sync.js';
 
 const me = document.currentScript as HTMLScriptElement | null;
 const d = me?.dataset ?? {};
@@ -20,22 +22,24 @@ try {
 } catch (e) {
   config = Promise.reject(e);
 }
-let handOver: (m: UiModule) => void;
-let pending: Promise<UiModule> | undefined;
-// One <script> at a time; after a failure (rejected, reported by the loader) the next call retries.
-const loadUi = () =>
-  (pending ||= new Promise((resolve, reject) => {
-    handOver = resolve;
+const handOver: Record<string, (m: never) => void> = {};
+const pending: Record<string, Promise<never> | undefined> = {};
+// One <script> per module at a time (assent-ui.js, assent-sync.js, next to this file unless
+// `data-ui` / `data-sync` say otherwise); after a failure (rejected, reported) the next call retries.
+const load = <M>(k: 'ui' | 'sync'): Promise<M> =>
+  (pending[k] ||= new Promise((resolve, reject) => {
+    handOver[k] = resolve;
     const s = document.createElement('script');
-    s.src = new URL(d.ui ?? 'assent-ui.js', me?.src || location.href).href;
+    s.src = new URL(d[k] ?? `assent-${k}.js`, me?.src || location.href).href;
     if (nonce) s.nonce = nonce;
     s.onerror = () => {
-      pending = undefined;
+      pending[k] = undefined;
       s.remove();
       reject(Error(`assent: cannot load ${s.src}`));
     };
     document.head.append(s);
   }));
+const loadUi = () => load<UiModule>('ui');
 // No decision cookie: the banner will be needed, so fetch the UI while the loader works.
 if (!/(^|;\s*)assent=/.test(document.cookie)) loadUi().catch(() => {});
 const w = window as unknown as { assent: object; assentRegion?: string };
@@ -47,7 +51,9 @@ w.assent = Object.assign(
     floatingButton: d.floatingButton as 'start' | 'end' | 'off' | undefined,
     nonce,
     loadUi,
+    loadSync: () => load<SyncModule>('sync'),
+    linkToken: d.linkToken,
   }),
-  // Private handshake: assent-ui.js hands its module over here.
-  { _ui: (m: UiModule) => handOver(m) },
+  // Private handshake: assent-ui.js and assent-sync.js hand their modules over here.
+  { _ui: (m: never) => handOver.ui!(m), _sync: (m: never) => handOver.sync!(m) },
 );

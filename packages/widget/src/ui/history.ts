@@ -1,34 +1,56 @@
+import type { StoredReceipt } from '@assent/core/sync';
 import { Component, h } from 'preact';
 import type { HistoryRecord } from '../lib/types.js';
 import { formatTime } from './lib/format.js';
 import type { UiState } from './state.js';
 
+interface HistoryView {
+  entries: readonly HistoryRecord[];
+  receipts: readonly StoredReceipt[];
+}
+
 /**
- * The decisions recorded on this device (IndexedDB, newest first) and "Download my records": a
- * JSON file with the subject id, the current decisions and the whole history, made in the page
- * (a `blob:` URL), so it works offline and sends nothing anywhere.
+ * The decisions recorded on this device (IndexedDB, newest first), each with the ledger's receipt
+ * once it has one (joined by event id), and "Download my records": a JSON file with the subject
+ * id, the current decisions, the whole history and the receipts, made in the page (a `blob:` URL),
+ * so it works offline and sends nothing anywhere.
  */
-export class History extends Component<{ s: UiState }, { entries: readonly HistoryRecord[] }> {
-  override state = { entries: [] as readonly HistoryRecord[] };
-  off?: () => void;
-  // Read on opening and again after each decision; nothing is set once the view is gone.
+export class History extends Component<{ s: UiState }, HistoryView> {
+  override state: HistoryView = { entries: [], receipts: [] };
+  offs?: (() => void)[];
+  // Read on opening and again after each decision and receipt; nothing is set once the view is gone.
   override componentDidMount() {
-    const { s } = this.props;
-    const read = () =>
-      s.o.history
+    const { history, receipts } = this.props.s.o;
+    const read = () => {
+      history
         ?.list()
-        .then((list) => this.off && this.setState({ entries: [...list].reverse() }))
+        .then((list) => this.offs && this.setState({ entries: [...list].reverse() }))
         .catch(() => {});
-    this.off = s.consent.subscribe(read);
+      receipts
+        ?.list()
+        .then((list) => this.offs && this.setState({ receipts: list }))
+        .catch(() => {});
+    };
+    this.offs = [this.props.s.consent.subscribe(read), receipts?.subscribe(read) ?? (() => {})];
     read();
   }
   override componentWillUnmount() {
-    this.off?.();
-    this.off = undefined;
+    for (const off of this.offs ?? []) off();
+    this.offs = undefined;
   }
-  render({ s }: { s: UiState }, { entries }: { entries: readonly HistoryRecord[] }) {
+  render({ s }: { s: UiState }, { entries, receipts }: HistoryView) {
     const { t, consent, locale } = s;
     const name = (id: string) => s.purposes.find((p) => p.id === id)?.name ?? id;
+    const byId = new Map(receipts.map((r) => [r.id, r]));
+    const receipted = (id: string) => {
+      const r = byId.get(id);
+      return r
+        ? [
+            ' ',
+            h('span', { class: 'note', 'data-receipt': r.seq }, `(${t('receipt', { seq: String(r.seq) })})`),
+          ]
+        : [];
+    };
     const download = () => {
       const records = {
         controller: s.config.controller,
@@ -37,6 +59,7 @@ export class History extends Component<{ s: UiState }, { entries: readonly Histo
         exportedAt: new Date().toISOString(),
         decisions: consent.decisions(),
         history: entries,
+        receipts,
       };
       const url = URL.createObjectURL(
         new Blob([JSON.stringify(records, null, 2)], { type: 'application/json' }),
@@ -65,6 +88,7 @@ export class History extends Component<{ s: UiState }, { entries: readonly Histo
                     return `${name(id)} \u2013 ${t(st ? (`status.${st}` as const) : 'status.none')}`;
                   })
                   .join('; '),
+                ...receipted(e.event.id),
               ),
             ),
           ),

@@ -1,3 +1,4 @@
+import type { StoredReceipt } from '@assent/core/sync';
 import { dirOf, pickLocale } from '../lib/locale.js';
 import type { AssentConfig, Consent, ConsentHistory, PromptReason, SeparateAnswer } from '../lib/types.js';
 import { cell } from './lib/cell.js';
@@ -18,6 +19,12 @@ export interface UiOptions {
   locale?: string;
   /** The decision history shown in the preference center (core's `createIdbHistory()`). */
   history?: Pick<ConsentHistory, 'list'>;
+  /**
+   * The ledger's receipts kept on the device (`@assent/core/sync`'s `receipts()`), shown next to
+   * the history records they belong to (by event id) and included in "Download my records";
+   * `subscribe` re-reads them when a new one arrives.
+   */
+  receipts?: { list(): Promise<readonly StoredReceipt[]>; subscribe(listener: () => void): () => void };
   /** Whether a Global Privacy Control signal was honoured on this page, to tell the shopper. */
   gpcHonoured?: boolean;
   /** Where the widget's host element goes. Default `document.body` (first child, first in Tab order). */

@@ -54,6 +54,7 @@ export const en = {
   history: 'Your decisions on this device',
   historyEmpty: 'No decisions recorded on this device yet.',
   download: 'Download my records',
+  receipt: 'recorded by the ledger, receipt no. {seq}',
   dialogTitle: 'Separate consent: {purpose}',
   askTitle: 'Your consent: {purpose}',
   necessity: 'Why it is needed',

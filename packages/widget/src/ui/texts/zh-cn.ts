@@ -54,6 +54,7 @@ export const zhCN: UiTexts = {
   history: '您在本设备上的决定',
   historyEmpty: '本设备上尚无决定记录。',
   download: '下载我的记录',
+  receipt: '已由台账记录，回执编号 {seq}',
   dialogTitle: '单独同意：{purpose}',
   askTitle: '征求您的同意：{purpose}',
   necessity: '必要性',
