@@ -57,6 +57,10 @@ export default defineConfig({
         test: { name: 'storefront', include: ['examples/storefront/test/**/*.test.ts'], testTimeout: 60_000 },
         resolve: { alias: source },
       },
+      {
+        test: { name: 'docs', include: ['scripts/test/**/*.test.ts'], testTimeout: 120_000 },
+        resolve: { alias: source },
+      },
       // Real Chromium (scripts/lib/chromium.ts), one file at a time: two cores, heavy processes.
       {
         test: {
