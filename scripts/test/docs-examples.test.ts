@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
-export interface Example {
+interface Example {
   file: string;
   line: number;
   lang: string;
