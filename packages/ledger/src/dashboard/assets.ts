@@ -77,5 +77,8 @@ export type Labels = Record<string, string>;
  * ```
  */
 export function dashboardLabels(): Record<string, Labels> {
-  return JSON.parse(dashboardAsset('i18n.json')!.body.toString('utf8')) as Record<string, Labels>;
+  labels ??= JSON.parse(dashboardAsset('i18n.json')!.body.toString('utf8')) as Record<string, Labels>;
+  return labels;
 }
+
+let labels: Record<string, Labels> | undefined;

@@ -71,7 +71,16 @@ parentPort.on('message', (m) => {
 
 type Reply = { id: number; rows?: StatsRows; error?: string };
 
-/** A lazily started worker that answers {@link sqliteStats} for a database file. */
+/**
+ * A lazily started worker that answers {@link sqliteStats} for a database file.
+ *
+ * @example
+ * ```ts
+ * const reader = new SqliteStatsReader('./assent-ledger.db')
+ * const rows = await reader.read('2026-03-01T00:00:00.000Z', '2026-04-01T00:00:00.000Z')
+ * await reader.close()
+ * ```
+ */
 export class SqliteStatsReader {
   readonly #file: string;
   #worker: Worker | undefined;
