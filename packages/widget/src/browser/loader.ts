@@ -55,5 +55,5 @@ w.assent = Object.assign(
     linkToken: d.linkToken,
   }),
   // Private handshake: assent-ui.js and assent-sync.js hand their modules over here.
-  { _ui: (m: never) => handOver.ui!(m), _sync: (m: never) => handOver.sync!(m) },
+  { _h: (k: string, m: never) => handOver[k]!(m) },
 );

@@ -2,4 +2,7 @@
 // directory, which hands itself over to the loader's `window.assent`.
 import { lazyModule } from '../lazy.js';
 
-(window as unknown as { assent?: { _ui?: (m: typeof lazyModule) => void } }).assent?._ui?.(lazyModule);
+(window as unknown as { assent?: { _h?: (k: 'ui', m: typeof lazyModule) => void } }).assent?._h?.(
+  'ui',
+  lazyModule,
+);

@@ -63,7 +63,11 @@ export function mountUi(options: UiOptions): UiController {
   root.dir = s.dir;
   shadow.append(root);
   (options.container ?? document.body).prepend(host);
-  const unsubscribe = s.consent.subscribe(() => s.rev.value++);
+  const unsubscribe = s.consent.subscribe((c) => {
+    s.rev.value++;
+    // Decisions adopted from the shopper's other devices (a link) may answer what the banner asks.
+    if (c.method === 'sync' && s.banner.value && !s.consent.needsPrompt().prompt) s.banner.value = null;
+  });
   render(h(App, { s }), root);
   const request = (id: string, separate: boolean) => {
     const p = s.purposes.find((x) => x.id === id && x.basis === 'consent' && (x.separate || !separate));
