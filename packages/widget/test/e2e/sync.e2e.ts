@@ -49,7 +49,7 @@ async function entries(subject: string): Promise<LedgerEntry[]> {
   for await (const line of ledger.export('native')) out.push(JSON.parse(line));
   return out.filter((e) => e.subject === subject);
 }
-const subjectOf = (page: Page) => page.evaluate(() => window.assent.consent!.subject);
+const subjectOf = (page: Page) => page.evaluate(() => window.assent.consent?.subject ?? '');
 const receiptCookie = async (ctx: BrowserContext) =>
   (await ctx.cookies(h.server.origin)).find((c) => c.name === 'assent_receipt')?.value;
 const flag = (page: Page) => page.evaluate(() => localStorage.getItem('assent-outbox'));
