@@ -49,7 +49,8 @@ function fakeSync(receipts: { id: string; at: string }[] = []) {
           return { status: 'merged', applied: [], sent: [] };
         },
         on: (type: string, f: (d: unknown) => void) => {
-          (listeners[type] ??= []).push(f);
+          listeners[type] ??= [];
+          listeners[type].push(f);
           return () => {};
         },
         stop() {},
