@@ -1,7 +1,6 @@
 import type { AssentConfig, JurisdictionRule } from './config/types.js';
 import { type DEFAULT_RULE, resolveRule } from './jurisdiction.js';
-import { readGpc } from './gate/gpc.js';
-import { gpcListed } from './lib/gpc-listed.js';
+import { gpcRefusals, readGpc } from './gate/gpc.js';
 import type { Decision, StoredConsent } from './storage.js';
 
 /** Why the banner should be shown, and for which purposes. */
@@ -96,13 +95,6 @@ export function readConsent(config: AssentConfig, options: ReadConsentOptions): 
       if (stored?.decisions[p.id]) saved[p.id] = stored.decisions[p.id]!;
     }
   const banner = ids.filter((id) => !sep.includes(id));
-  // Under Global Privacy Control in an opt-out jurisdiction, a sale, sharing or targeted-advertising
-  // purpose is not allowed undecided, nor on a consent older than the signal.
-  const gpcOff = (id: string) =>
-    gpc &&
-    rule.model === 'opt-out' &&
-    gpcListed(rule).includes(id) &&
-    !((saved[id]?.at ?? -1) >= (options.gpcSince ?? 0));
   const current = (id: string, d: Decision) => d.hash.length > 7 && hashes[id]!.startsWith(d.hash);
   const old = (d: Decision, days: number) => now() - d.at > days * 864e5;
   const get = (id: string): Decision | undefined => {
@@ -134,7 +126,7 @@ export function readConsent(config: AssentConfig, options: ReadConsentOptions): 
     subject: stored?.subject,
     decisions: saved,
   };
-  return {
+  const view: ConsentView = {
     subject: state.subject,
     jurisdiction,
     rule,
@@ -149,9 +141,12 @@ export function readConsent(config: AssentConfig, options: ReadConsentOptions): 
       for (const id in saved) out[id] = get(id)!;
       return out;
     },
+    // Under Global Privacy Control in an opt-out jurisdiction, a sale, sharing or targeted-advertising
+    // purpose is not allowed undecided, nor on a consent older than the signal: what gpcRefusals
+    // lists (a refused or expired one is not allowed anyway).
     allows: (id) =>
       ids.includes(id)
-        ? !gpcOff(id) &&
+        ? !gpcRefusals(view, options.gpcSince ?? 0).includes(id) &&
           (get(id)?.status === 'given' || (!saved[id] && rule.model === 'opt-out' && !sep.includes(id)))
         : config.purposes.some((p) => p.id === id),
     needsPrompt() {
@@ -162,4 +157,5 @@ export function readConsent(config: AssentConfig, options: ReadConsentOptions): 
       return { prompt: reasons.length > 0, reasons };
     },
   };
+  return view;
 }

@@ -115,4 +115,5 @@ export const CONSENT_METHODS: readonly ConsentMethod[] = [
 ];
 
 /** Largest `POST /v1/events` body the ledger accepts, in bytes. */
-export const MAX_EVENTS_BODY_BYTES = 64 * 1024;
+// 64 KiB, written as a literal so that bundlers drop it where it is unused.
+export const MAX_EVENTS_BODY_BYTES = 65_536;
