@@ -141,6 +141,8 @@ function checkAll(): Map<Example, string[]> {
     const decls = [...free].map((n) => `declare const ${n}: any; type ${n} = any;`).join('\n');
     second.set(f, free.size ? `${decls}\n${src}` : src);
   }
+  // Script-tag pages type `window.assent` by importing the widget's types once.
+  second.set(join(virtualDir, 'window-assent.ts'), "import type {} from '@assent/widget';\n");
   const final = typeCheck(second);
   const result = new Map<Example, string[]>();
   for (const [f, e] of files)

@@ -28,6 +28,15 @@ export interface AssentEvents {
 
 export type AssentEventName = keyof AssentEvents;
 
+// Pages that load the script tag and write TypeScript get `window.assent` typed by importing the
+// package's types once: `import type {} from '@assent/widget'`.
+declare global {
+  interface Window {
+    /** Defined synchronously by `assent.js` (or by `startAssent` in a bundle). */
+    assent: AssentApi;
+  }
+}
+
 /**
  * `window.assent`: the documented API of the script-tag build (docs/widget-api.md).
  *
