@@ -90,6 +90,14 @@ type Fn = (detail?: unknown) => void;
  */
 export function startAssent(o: StartOptions): AssentApi {
   if (typeof o?.loadUi !== 'function') throw TypeError('startAssent: options.loadUi must be a function');
+  return run(o);
+}
+
+/**
+ * {@link startAssent} without its argument check: what the script-tag loader runs (it always
+ * passes `loadUi`), so that the check stays out of its budget. Not part of the barrel.
+ */
+export function run(o: StartOptions): AssentApi {
   const ls: Record<string, Set<Fn>> = {};
   const emit = (type: string, detail?: unknown) =>
     ls[type]?.forEach((f) => {
@@ -108,8 +116,9 @@ export function startAssent(o: StartOptions): AssentApi {
   let session: Promise<Session> | undefined;
   let ui: Promise<UiController> | undefined;
   let onBlocked: Session['onBlocked'] | undefined;
-  let configured: Promise<unknown>;
   let derive: ((m: UiModule) => Promise<void>) | undefined;
+  // Declared early: start may connect synchronously (GPC refusals, the banner), before it is set.
+  let configured: Promise<unknown> | undefined;
   let done: () => void;
   const applied = new Promise<void>((r) => {
     done = r;
@@ -139,11 +148,11 @@ export function startAssent(o: StartOptions): AssentApi {
       return report(e);
     });
   };
-  const body = () =>
-    new Promise<HTMLElement>((r) =>
-      document.body ? r(document.body) : addEventListener('DOMContentLoaded', () => r(document.body)),
-    );
-  const showUi = () => (ui ||= connect().then((s) => body().then(() => s.mount())));
+  // Resolves once the page has a body (a loader in <head> runs before it exists).
+  const body = new Promise<HTMLElement>((r) =>
+    document.body ? r(document.body) : addEventListener('DOMContentLoaded', () => r(document.body)),
+  );
+  const showUi = () => (ui ||= connect().then((s) => body.then(() => s.mount())));
 
   const start = (c: AssentConfig) => {
     config = c;
@@ -172,14 +181,12 @@ export function startAssent(o: StartOptions): AssentApi {
               el.hasAttribute('data-assent-placeholder') &&
               connect().then(() => gate.apply(), noop),
       });
+      // The start options pass through as they are (storage, nonce, loadSync, linkToken).
       link = {
+        ...o,
         view: v,
         locale,
-        storage: o.storage,
-        nonce: o.nonce,
         emit,
-        loadSync: o.loadSync,
-        linkToken: o.linkToken,
         adopt: (k) => {
           view = k;
         },
@@ -191,10 +198,9 @@ export function startAssent(o: StartOptions): AssentApi {
         request: (id) => void api.requestConsent(id).catch(noop),
       };
       update();
-      const { prompt, reasons } = v.needsPrompt();
-      readyDetail = { decisions: v.decisions(), prompt, reasons };
+      const r = (readyDetail = { decisions: v.decisions(), ...v.needsPrompt() });
       // A module that fails to load is reported as `error` by connect; nothing is granted meanwhile.
-      if (prompt) showUi().then((u) => u.showBanner(reasons), noop);
+      if (r.prompt) showUi().then((u) => u.showBanner(r.reasons), noop);
       // Global Privacy Control refusals are recorded by the decision module.
       else if (gpcRefusals(v, since).length) connect().catch(noop);
       // Events an earlier page left waiting for the ledger, or a signed-in shopper's link token:
@@ -202,7 +208,7 @@ export function startAssent(o: StartOptions): AssentApi {
       else if (c.ledgerUrl && o.loadSync && (o.linkToken || outboxWaiting()))
         (self.requestIdleCallback || setTimeout)(() => connect().catch(noop));
       if (o.floatingButton !== 'off')
-        body().then((b) =>
+        body.then((b) =>
           floatingButton(
             b,
             c.ui?.texts?.[locale]?.settings ??
@@ -212,7 +218,7 @@ export function startAssent(o: StartOptions): AssentApi {
             open,
           ),
         );
-      emit('ready', readyDetail);
+      emit('ready', r);
       done();
     };
     const d = readDigest(JSON.stringify(c));
@@ -233,25 +239,20 @@ export function startAssent(o: StartOptions): AssentApi {
     }
   });
 
-  if (o.config instanceof Promise) {
-    // Google tags that run before the config arrives see every Consent Mode type denied.
-    consentModeDefault({ waitForUpdateMs: 500 });
-    configured = o.config.then(start);
-  } else
-    try {
-      // Synchronous with a kept digest: gating and Consent Mode are applied before this returns.
-      configured = Promise.resolve(start(o.config));
-    } catch (e) {
-      configured = Promise.reject(e);
-    }
+  const c0 = o.config;
+  // Synchronous with a kept digest: gating and Consent Mode are applied before this returns; what
+  // start throws rejects. Google tags that run before a fetched config arrives see every Consent
+  // Mode type denied.
+  configured = new Promise((r) =>
+    r(c0 instanceof Promise ? (consentModeDefault({ waitForUpdateMs: 500 }), c0.then(start)) : start(c0)),
+  );
   // A config that cannot be loaded rejects `ready`; a module that cannot be loaded is reported
   // and leaves `ready` pending until a later request loads it.
-  const ready = configured.then(() => applied);
   configured.catch(report).catch(noop);
 
   const api = {
     version: VERSION,
-    ready,
+    ready: configured.then(() => applied),
     get consent() {
       return view;
     },
@@ -263,23 +264,19 @@ export function startAssent(o: StartOptions): AssentApi {
     get: (id: string) => view?.get(id),
     decisions: () => view?.decisions() ?? {},
     on(type: string, f: Fn) {
-      ls[type] ??= new Set();
-      ls[type].add(f);
+      (ls[type] ??= new Set()).add(f);
       if (type === 'ready' && readyDetail) queueMicrotask(() => f(readyDetail));
-      return () => void ls[type]!.delete(f);
+      return () => api.off(type as never, f);
     },
     off: (type: string, f: Fn) => void ls[type]?.delete(f),
   } as unknown as AssentApi & Record<string, unknown>;
   // Methods that need the UI, and methods that decide (recorded with method `api`): both load the
   // decision module first, so they return promises.
-  for (const [n, m = n] of [
-    ['open', 'openPreferences'],
-    ['showBanner'],
-    ['requestSeparate'],
-    ['requestConsent'],
-  ])
-    api[n!] = (...a: unknown[]) =>
-      showUi().then((u) => (u[m as 'close'] as (...x: unknown[]) => unknown)(...a));
+  for (const n of ['open', 'showBanner', 'requestSeparate', 'requestConsent'])
+    api[n] = (...a: unknown[]) =>
+      showUi().then((u) =>
+        (u[n === 'open' ? 'openPreferences' : (n as 'close')] as (...x: unknown[]) => unknown)(...a),
+      );
   api.link = (token: string) => connect().then((s) => s.link(token));
   for (const n of ['acceptAll', 'rejectAll', 'set', 'withdraw'])
     api[n] = (...a: unknown[]) =>

@@ -5,12 +5,12 @@
 // are fetched only when a decision is to be made or the shopper opens their settings; the sync
 // module (assent-sync.js) only when the config names a ledger and there is something to send.
 import type { AssentConfig } from '@assent/core';
-import { startAssent, type UiModule } from '../start.js';
+import { run, type UiModule } from '../start.js';
 import type { SyncModule } from '../sync.js';
 
 const me = document.currentScript as HTMLScriptElement | null;
 const d = me?.dataset ?? {};
-const nonce = me?.nonce || undefined;
+const nonce = me?.nonce;
 const inline = document.querySelector('script[data-assent-config]');
 let config: AssentConfig | Promise<AssentConfig>;
 try {
@@ -42,18 +42,16 @@ const load = <M>(k: 'ui' | 'sync'): Promise<M> =>
 const loadUi = () => load<UiModule>('ui');
 // No decision cookie: the banner will be needed, so fetch the UI while the loader works.
 if (!/(^|;\s*)assent=/.test(document.cookie)) loadUi().catch(() => {});
-const w = window as unknown as { assent: object; assentRegion?: string };
-w.assent = Object.assign(
-  startAssent({
-    config,
-    region: w.assentRegion ?? d.region,
-    locale: d.locale,
-    floatingButton: d.floatingButton as 'start' | 'end' | 'off' | undefined,
-    nonce,
-    loadUi,
-    loadSync: () => load<SyncModule>('sync'),
-    linkToken: d.linkToken,
-  }),
+const w = window as unknown as { assent: Record<string, unknown>; assentRegion?: string };
+(w.assent = run({
+  config,
+  region: w.assentRegion ?? d.region,
+  locale: d.locale,
+  floatingButton: d.floatingButton as 'start' | 'end' | 'off' | undefined,
+  nonce,
+  loadUi,
+  loadSync: () => load<SyncModule>('sync'),
+  linkToken: d.linkToken,
+}) as unknown as Record<string, unknown>)._h =
   // Private handshake: assent-ui.js and assent-sync.js hand their modules over here.
-  { _h: (k: string, m: never) => handOver[k]!(m) },
-);
+  (k: string, m: never) => handOver[k]!(m);

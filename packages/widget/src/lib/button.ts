@@ -19,7 +19,6 @@ export function floatingButton(
 ): void {
   const host = document.createElement('assent-settings');
   const b = document.createElement('button');
-  b.type = 'button';
   b.textContent = label;
   b.lang = locale;
   b.dir = dirOf(locale);
