@@ -52,17 +52,22 @@ export function decodeConsentCookie(
   const [head = '', ...entries] = value.split('|');
   const subject = HEAD.exec(head)?.[1];
   const decisions: Record<string, Decision> = {};
-  for (const e of entries) {
-    const m = ENTRY.exec(e);
-    if (!m || m[1]! in decisions) break;
-    decisions[m[1]!] = {
-      status: CONSENT_STATUSES.find((s) => s[0] === m[2]) as ConsentStatus,
-      method: CONSENT_METHODS[+m[3]!] as ConsentMethod,
-      hash: m[4]!,
-      at: parseInt(m[5]!, 36) * 1000,
-    };
-  }
-  if (subject && Object.keys(decisions).length === entries.length) return { subject, decisions };
+  // Every entry well-formed, no purpose twice: anything else is not a cookie this code wrote.
+  if (
+    subject &&
+    entries.every((e) => {
+      const [, id, s, m, hash, t] = ENTRY.exec(e) ?? [];
+      if (!id || id in decisions) return false;
+      decisions[id] = {
+        status: CONSENT_STATUSES.find((x) => x[0] === s) as ConsentStatus,
+        method: CONSENT_METHODS[+m!] as ConsentMethod,
+        hash: hash!,
+        at: parseInt(t!, 36) * 1000,
+      };
+      return true;
+    })
+  )
+    return { subject, decisions };
   onWarning(`assent: ignored a malformed consent cookie: ${value.slice(0, 40)}`);
   return undefined;
 }

@@ -120,21 +120,17 @@ export function readConsent(config: AssentConfig, options: ReadConsentOptions): 
           ? old(d, rule.refusalReaskDays) && 'reask'
           : !current(id, d)
             ? 'definition-changed'
-            : (d.status === 'expired' || old(d, rule.consentMaxAgeDays)) && 'expired';
-  };
-  const state: Partial<StoredConsent> & Pick<StoredConsent, 'decisions'> = {
-    subject: stored?.subject,
-    decisions: saved,
+            : get(id)!.status === 'expired' && 'expired';
   };
   const view: ConsentView = {
-    subject: state.subject,
+    subject: stored?.subject,
     jurisdiction,
     rule,
     gpc,
     config,
     hashes,
     separate: sep,
-    stored: state,
+    stored: { subject: stored?.subject, decisions: saved },
     get,
     decisions() {
       const out: Record<string, Decision> = {};

@@ -121,14 +121,15 @@ export function consentModeUpdate(
 ): void {
   const allowed: Record<string, boolean> = {};
   const decisions: Record<string, string> = {};
-  for (const p of purposes) allowed[p.id] = consent.allows(p.id);
+  // consentModeState's rule, in the same pass that asks each purpose once.
+  const s: ConsentModeState = {};
+  for (const p of purposes) {
+    allowed[p.id] = consent.allows(p.id);
+    for (const t of p.consentMode ?? []) s[t] = s[t] === 'granted' || allowed[p.id] ? 'granted' : 'denied';
+  }
   const d = consent.decisions();
   for (const id in d) decisions[id] = d[id]!.status;
-  gtagOf(win)(
-    'consent',
-    'update',
-    consentModeState((id) => allowed[id]!, purposes),
-  );
+  gtagOf(win)('consent', 'update', s);
   (win as GWindow).dataLayer!.push({
     event: 'assent_consent_update',
     assent_allowed: allowed,

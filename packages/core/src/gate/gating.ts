@@ -1,6 +1,6 @@
 // Script, frame, image and stylesheet gating. Everything here runs on the loader's critical path,
 // so the code is deliberately terse: DOM state is the bookkeeping (an activated element no longer
-// matches), and the only memory is a WeakSet of scripts waiting in the queue.
+// matches), and the only memory is the queue of scripts waiting to run.
 
 /** Options of {@link createGate}. */
 export interface GateOptions {
@@ -57,7 +57,6 @@ const A = 'data-assent';
 export function createGate(o: GateOptions): Gate {
   const root = o.root ?? document;
   const doc = root.ownerDocument ?? (root as Document);
-  const queued = new WeakSet<Element>();
   const queue: HTMLScriptElement[] = [];
   let waiting = false;
   let off = false;
@@ -73,10 +72,7 @@ export function createGate(o: GateOptions): Gate {
     while (!waiting && queue.length) {
       const old = queue.shift()!;
       // Removed from the page, or consent gone while it waited: drop it (it may be queued again).
-      if (!old.parentNode || missing(old).length) {
-        queued.delete(old);
-        continue;
-      }
+      if (!old.parentNode || missing(old).length) continue;
       // A clone keeps every attribute, the code and (per the HTML spec's cloning steps) the nonce,
       // which browsers hide from getAttribute once parsed. Never having run, it may run.
       const s = old.cloneNode(true) as HTMLScriptElement;
@@ -96,6 +92,8 @@ export function createGate(o: GateOptions): Gate {
           s.addEventListener('error', next);
         }
       }
+      // The inert original must never match again, should the page put it back.
+      old.removeAttribute(A);
       old.replaceWith(s);
     }
   };
@@ -107,16 +105,17 @@ export function createGate(o: GateOptions): Gate {
         const script = el.localName === 'script';
         const attrs = ['src', 'srcset', 'href'].filter((a) => el.hasAttribute('data-' + a));
         // Not gated (any more): an activated script has lost its type, a live element its data-src.
-        if (queued.has(el) || (script ? (el as HTMLScriptElement).type !== 'text/plain' : !attrs.length))
+        if (
+          queue.includes(el as HTMLScriptElement) ||
+          (script ? (el as HTMLScriptElement).type !== 'text/plain' : !attrs.length)
+        )
           continue;
         if (doc.readyState === 'loading' && !parsed(el)) break;
         const m = missing(el);
         o.onBlocked?.(el, m);
         if (m.length) blocked.push(el);
-        else if (script) {
-          queued.add(el);
-          queue.push(el as HTMLScriptElement);
-        } else
+        else if (script) queue.push(el as HTMLScriptElement);
+        else
           for (const a of attrs) {
             el.setAttribute(a, el.getAttribute('data-' + a)!);
             el.removeAttribute('data-' + a);

@@ -1,7 +1,6 @@
 // Global Privacy Control (https://w3c.github.io/gpc/). In opt-out jurisdictions (US state laws)
 // the signal is a valid request to opt out of sale, sharing and targeted advertising; in opt-in
 // jurisdictions nothing runs without consent anyway, and the signal is only recorded.
-import { gpcListed } from '../lib/gpc-listed.js';
 
 /**
  * Whether the browser sends a Global Privacy Control signal: exactly `true`, nothing else.
@@ -68,10 +67,10 @@ export function gpcRefusals(consent: Omit<GpcConsent, 'set'>, since: number = Da
 }
 
 // Only consent purposes can be refused; lint reports a contract purpose in these lists.
-const gpcPurposes = (c: Omit<GpcConsent, 'set'>) => {
-  const listed = gpcListed(c.rule);
-  return c.config.purposes.filter((p) => p.basis === 'consent' && listed.includes(p.id)).map((p) => p.id);
-};
+const gpcPurposes = ({ config, rule: r }: Omit<GpcConsent, 'set'>) =>
+  config.purposes
+    .filter((p) => p.basis === 'consent' && [r.sale, r.sharing, r.targetedAds].flat().includes(p.id))
+    .map((p) => p.id);
 
 /**
  * Honour Global Privacy Control: in an opt-out jurisdiction, with the signal present, refuse every
