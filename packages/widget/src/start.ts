@@ -198,7 +198,8 @@ export function run(o: StartOptions): AssentApi {
         request: (id) => void api.requestConsent(id).catch(noop),
       };
       update();
-      const r = (readyDetail = { decisions: v.decisions(), ...v.needsPrompt() });
+      const r = { decisions: v.decisions(), ...v.needsPrompt() };
+      readyDetail = r;
       // A module that fails to load is reported as `error` by connect; nothing is granted meanwhile.
       if (r.prompt) showUi().then((u) => u.showBanner(r.reasons), noop);
       // Global Privacy Control refusals are recorded by the decision module.
@@ -243,9 +244,12 @@ export function run(o: StartOptions): AssentApi {
   // Synchronous with a kept digest: gating and Consent Mode are applied before this returns; what
   // start throws rejects. Google tags that run before a fetched config arrives see every Consent
   // Mode type denied.
-  configured = new Promise((r) =>
-    r(c0 instanceof Promise ? (consentModeDefault({ waitForUpdateMs: 500 }), c0.then(start)) : start(c0)),
-  );
+  configured = new Promise((r) => {
+    if (c0 instanceof Promise) {
+      consentModeDefault({ waitForUpdateMs: 500 });
+      r(c0.then(start));
+    } else r(start(c0));
+  });
   // A config that cannot be loaded rejects `ready`; a module that cannot be loaded is reported
   // and leaves `ready` pending until a later request loads it.
   configured.catch(report).catch(noop);
@@ -264,7 +268,8 @@ export function run(o: StartOptions): AssentApi {
     get: (id: string) => view?.get(id),
     decisions: () => view?.decisions() ?? {},
     on(type: string, f: Fn) {
-      (ls[type] ??= new Set()).add(f);
+      ls[type] ??= new Set();
+      ls[type].add(f);
       if (type === 'ready' && readyDetail) queueMicrotask(() => f(readyDetail));
       return () => api.off(type as never, f);
     },

@@ -43,7 +43,7 @@ const loadUi = () => load<UiModule>('ui');
 // No decision cookie: the banner will be needed, so fetch the UI while the loader works.
 if (!/(^|;\s*)assent=/.test(document.cookie)) loadUi().catch(() => {});
 const w = window as unknown as { assent: Record<string, unknown>; assentRegion?: string };
-(w.assent = run({
+const api = run({
   config,
   region: w.assentRegion ?? d.region,
   locale: d.locale,
@@ -52,6 +52,7 @@ const w = window as unknown as { assent: Record<string, unknown>; assentRegion?:
   loadUi,
   loadSync: () => load<SyncModule>('sync'),
   linkToken: d.linkToken,
-}) as unknown as Record<string, unknown>)._h =
-  // Private handshake: assent-ui.js and assent-sync.js hand their modules over here.
-  (k: string, m: never) => handOver[k]!(m);
+}) as unknown as Record<string, unknown>;
+// Private handshake: assent-ui.js and assent-sync.js hand their modules over here.
+api._h = (k: string, m: never) => handOver[k]!(m);
+w.assent = api;
