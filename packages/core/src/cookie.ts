@@ -14,7 +14,8 @@ import type { ConsentStorage, Decision, StoredConsent } from './storage.js';
 // (7 from 2039 on); 48 purposes with 64-character ids take 4,015 bytes, under the 4,096 that
 // browsers guarantee (RFC 6265 §6.1), and config validation caps a config at 48 purposes.
 const HEAD = /^1\.([\w-]{21}[AQgw])$/;
-const ENTRY = /^([a-z][a-z0-9-]{0,63}):([grwe])([0-6])([\w-]{8})([0-9a-z]{1,9})$/;
+// One `|<entry>` (global: the decoder takes every well-formed one out and checks what remains).
+const ENTRY = /\|([a-z][a-z0-9-]{0,63}):([grwe])([0-6])([\w-]{8})([0-9a-z]{1,9})(?=\||$)/g;
 
 /** What to do with a warning; default `console.warn`. */
 export type WarningHandler = (message: string) => void;
@@ -47,28 +48,26 @@ export function encodeConsentCookie(state: StoredConsent): string {
  */
 export function decodeConsentCookie(
   value: string,
-  onWarning: WarningHandler = (m) => console.warn(m),
+  onWarning: WarningHandler = console.warn,
 ): StoredConsent | undefined {
-  const [head = '', ...entries] = value.split('|');
-  const subject = HEAD.exec(head)?.[1];
   const decisions: Record<string, Decision> = {};
-  // Every entry well-formed, no purpose twice: anything else is not a cookie this code wrote.
-  if (
-    subject &&
-    entries.every((e) => {
-      const [, id, s, m, hash, t] = ENTRY.exec(e) ?? [];
-      if (!id || id in decisions) return false;
-      decisions[id] = {
-        status: CONSENT_STATUSES.find((x) => x[0] === s) as ConsentStatus,
-        method: CONSENT_METHODS[+m!] as ConsentMethod,
-        hash: hash!,
-        at: parseInt(t!, 36) * 1000,
-      };
-      return true;
-    })
-  )
-    return { subject, decisions };
-  onWarning(`assent: ignored a malformed consent cookie: ${value.slice(0, 40)}`);
+  let unique = true;
+  // Every well-formed entry is taken out, once per purpose; what remains must be exactly the head.
+  const subject = HEAD.exec(
+    value.replace(ENTRY, (_, id: string, s: string, m: string, hash: string, t: string) => {
+      if (id in decisions) unique = false;
+      else
+        decisions[id] = {
+          status: CONSENT_STATUSES.find((x) => x[0] === s) as ConsentStatus,
+          method: CONSENT_METHODS[+m] as ConsentMethod,
+          hash,
+          at: parseInt(t, 36) * 1000,
+        };
+      return '';
+    }),
+  )?.[1];
+  if (subject && unique) return { subject, decisions };
+  onWarning(`assent: malformed consent cookie ignored: ${value.slice(0, 40)}`);
   return undefined;
 }
 
