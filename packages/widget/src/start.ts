@@ -166,7 +166,7 @@ export function run(o: StartOptions): AssentApi {
       [o.locale, document.documentElement.lang, ...navigator.languages],
       c.defaultLocale ?? c.locales[0]!,
     );
-    const stored = (o.storage ?? { load: () => parseConsentCookie(document.cookie) }).load();
+    const stored = o.storage ? o.storage.load() : parseConsentCookie(document.cookie);
     const since = gpcSince() ?? Date.now();
     const go = (d: PurposeDigest) => {
       const v = readConsent(c, { ...d, stored, jurisdiction, gpc, gpcSince: since });

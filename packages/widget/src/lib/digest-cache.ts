@@ -5,6 +5,7 @@
 // config, a cleared or blocked storage, or a first visit is a miss: the loader has the module
 // derive it again (Web Crypto, or JavaScript SHA-256 on plain http) and waits for it.
 import type { ConsentView } from '@assent/core';
+import { readLocal } from './local.js';
 
 /** The config-derived part of a `readConsent` view. */
 export type PurposeDigest = Pick<ConsentView, 'hashes' | 'separate'>;
@@ -13,10 +14,8 @@ const KEY = 'assent-digest';
 
 /** The kept digest of exactly this config text, if any. Never throws. */
 export const readDigest = (text: string): PurposeDigest | undefined => {
-  try {
-    const d = JSON.parse(localStorage.getItem(KEY)!);
-    if (d.c === text) return d;
-  } catch {}
+  const d = readLocal(KEY) as (PurposeDigest & { c: string }) | null | undefined;
+  if (d?.c === text) return d;
 };
 
 /**

@@ -10,13 +10,12 @@ export function pickLocale(
   candidates: readonly (string | null | undefined)[],
   fallback: string,
 ) {
-  const lang = (l: string) => l.toLowerCase().split('-')[0];
+  // Compared lowercased: the whole tag first (no split limit), then its language subtag alone.
+  const key = (l: string, parts?: number) => l.toLowerCase().split('-', parts).join();
   for (const c of candidates)
     if (c)
-      for (const exact of [true, false]) {
-        const hit = available.find((a) =>
-          exact ? a.toLowerCase() === c.toLowerCase() : lang(a) === lang(c),
-        );
+      for (const parts of [undefined, 1]) {
+        const hit = available.find((a) => key(a, parts) === key(c, parts));
         if (hit) return hit;
       }
   return fallback;

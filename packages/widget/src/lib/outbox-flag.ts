@@ -4,16 +4,12 @@
 // (before it is even queued), cleared once the outbox has drained. A returning visitor's loader
 // reads it to decide whether to fetch the sync module at idle; without it, it fetches nothing.
 
+import { readLocal } from './local.js';
+
 const KEY = 'assent-outbox';
 
 /** Whether events are (or may be) waiting for the ledger. Never throws. */
-export const outboxWaiting = (): boolean => {
-  try {
-    return !!localStorage.getItem(KEY);
-  } catch {
-    return false;
-  }
-};
+export const outboxWaiting = (): boolean => !!readLocal(KEY);
 
 /** Set or clear the flag. Never throws. */
 export const markOutbox = (waiting: boolean): void => {
