@@ -25,6 +25,8 @@ export interface DemoOptions {
   dataDir?: string;
   /** The retailer config; default `examples/retailer.config.json`. */
   configPath?: string;
+  /** Where the widget's browser files are; default @assent/widget's `dist/browser`. */
+  widgetDir?: string;
 }
 
 export interface Demo {
@@ -144,6 +146,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       ledgerKeys: createRemoteJwks(new URL('/.well-known/jwks.json', ledgerUrl)),
       ledgerToken: reader.token,
       linkKey: privateKey,
+      ...(options.widgetDir ? { widgetDir: options.widgetDir } : {}),
     });
     await storefront.listen(shopPort, host);
     const shop = storefront;

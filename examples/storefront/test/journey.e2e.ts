@@ -4,9 +4,10 @@
 // payment through the separate dialog at checkout; withdraw everything from the floating button;
 // the backend stops personalising on the next request. Checked on the page, in the ledger (events,
 // receipts, signed tree head, inclusion proofs) and through the verifier.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ReceiptClaims } from '@assent/core';
 import {
   createConsentChecker,
@@ -32,33 +33,58 @@ let dir: string;
 let browser: Browser;
 let ctx: BrowserContext;
 let page: Page;
+const WIDGET_DIST = fileURLToPath(new URL('../../../packages/widget/dist/browser/', import.meta.url));
 const violations: string[] = [];
+const failedRequests: string[] = [];
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'assent-journey-'));
-  demo = await startDemo({ storefrontPort: 0, ledgerPort: 0, dataDir: dir });
-  // The storefront serves the widget's built browser files; without them there is no banner.
+  // A private copy of the widget's built browser files, so a `pnpm build` running meanwhile (on a
+  // developer's machine) cannot hand the browser a half-written file.
+  const widgetDir = join(dir, 'widget');
+  cpSync(WIDGET_DIST, widgetDir, { recursive: true });
   for (const file of ['assent.js', 'assent-ui.js', 'assent-sync.js']) {
-    const res = await fetch(`${demo.storefrontUrl}/assent/${file}`);
-    if (res.status !== 200) throw new Error(`/assent/${file} is missing: run \`pnpm build\` first`);
+    if (!existsSync(join(widgetDir, file)))
+      throw new Error(`${file} is missing from ${WIDGET_DIST}: run \`pnpm build\` first`);
   }
+  demo = await startDemo({ storefrontPort: 0, ledgerPort: 0, dataDir: join(dir, 'data'), widgetDir });
   browser = await launchChromium();
-  ctx = await browser.newContext({ locale: 'en-US' });
-  // Report every CSP violation the page sees (init scripts are injected by the browser, so the
-  // policy itself does not block this listener).
-  await ctx.addInitScript(() => {
+  // Every profile reports the CSP violations its pages see (init scripts are injected by the
+  // browser, so the policy itself does not block this listener).
+  ctx = await newDevice();
+  page = watch(await ctx.newPage());
+});
+
+/** Record the page's CSP violations and uncaught errors (checked by the last test). */
+function watch(p: Page): Page {
+  p.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|CSP violation/.test(m.text()))
+      violations.push(m.text());
+  });
+  p.on('pageerror', (e) => pageErrors.push(e.message));
+  p.on('requestfailed', (r) => {
+    // Requests a navigation cancels (a recommendations fetch, say) are not failures.
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED')
+      failedRequests.push(`${r.url()}: ${r.failure()?.errorText}`);
+  });
+  p.on('response', (r) => {
+    if (r.status() >= 400 && !r.url().includes('/api/'))
+      failedRequests.push(`${r.url()}: HTTP ${r.status()}`);
+  });
+  return p;
+}
+
+/** A fresh browser profile: another shopper, or the same shopper's other device. */
+async function newDevice(options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
+  const c = await browser.newContext({ locale: 'en-US', ...options });
+  await c.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
       console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
     });
   });
-  page = await ctx.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|CSP violation/.test(m.text()))
-      violations.push(m.text());
-  });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-});
+  return c;
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -89,6 +115,16 @@ async function receiptWhere(ok: (c: ReceiptClaims) => boolean, what: string): Pr
 
 async function recommendations(): Promise<{ personalised: boolean; reason?: string; detail?: string }> {
   return page.evaluate(async () => (await fetch('/api/recommendations?product=celadon-cup')).json());
+}
+
+/** The methods of a subject's events in the ledger; undefined while the ledger asks us to slow down. */
+async function historyMethods(subject: string): Promise<string[] | undefined> {
+  const res = await fetch(`${demo.ledgerUrl}/v1/subjects/${subject}/history`, {
+    headers: { authorization: `Bearer ${demo.adminToken}` },
+  });
+  if (res.status === 429) return undefined;
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { events: { method: string }[] }).events.map((e) => e.method);
 }
 
 async function ledgerJson<T>(path: string): Promise<T> {
@@ -245,11 +281,6 @@ describe('shopper journey', () => {
       expect((await checker.check(receipt, id)).allowed, id).toBe(false);
     }
   });
-
-  it('raised no CSP violation and no page error along the way', () => {
-    expect(violations).toEqual([]);
-    expect(pageErrors).toEqual([]);
-  });
 });
 
 describe('asked at the moment they are needed, and refusing never blocks the purchase', () => {
@@ -258,10 +289,9 @@ describe('asked at the moment they are needed, and refusing never blocks the pur
   const where = { latitude: 31.2304, longitude: 121.4737 };
 
   beforeAll(async () => {
-    other = await browser.newContext({ locale: 'en-US', geolocation: where });
+    other = await newDevice({ geolocation: where });
     await other.grantPermissions(['geolocation'], { origin: demo.storefrontUrl });
-    p = await other.newPage();
-    p.on('pageerror', (e) => pageErrors.push(e.message));
+    p = watch(await other.newPage());
     await p.goto(`${demo.storefrontUrl}/products/teapot-yixing`);
     await p.locator(sel.action('reject-all')).click();
     await p.locator(sel.banner).waitFor({ state: 'detached' });
@@ -331,5 +361,56 @@ describe('asked at the moment they are needed, and refusing never blocks the pur
     expect(order.payment).toBe('card');
     expect(order.delivery).toEqual({ mode: 'location', lat: where.latitude, lon: where.longitude });
     expect(await p.locator('main').textContent()).toContain('31.2304');
+  });
+});
+
+describe('signed in on two devices', () => {
+  it('device A refuses marketing and signs in; device B signs in and shows it refused without a banner', async () => {
+    const account = 'Sam Taylor';
+    const signIn = async (p: Page) => {
+      await p.goto(`${demo.storefrontUrl}/signin`);
+      await p.getByRole('button', { name: `Sign in as ${account}` }).click();
+      await p.waitForURL(`${demo.storefrontUrl}/`);
+    };
+
+    const a = await newDevice();
+    const pa = watch(await a.newPage());
+    await pa.goto(`${demo.storefrontUrl}/`);
+    await pa.locator(sel.action('reject-all')).click();
+    await pa.locator(sel.banner).waitFor({ state: 'detached' });
+    const subjectA = await pa.evaluate(
+      () => (window as unknown as { assent: { consent?: { subject?: string } } }).assent.consent?.subject,
+    );
+    expect(subjectA).toBeTruthy();
+    await signIn(pa);
+    // The page now carries a link token for A's subject; the widget links it at idle.
+    expect(await pa.locator('script[data-link-token]').count()).toBe(1);
+    await expect
+      .poll(async () => (await historyMethods(subjectA!)) ?? [], { timeout: 15_000, interval: 500 })
+      .toContain('sync');
+    await a.close();
+
+    const b = await newDevice();
+    const pb = watch(await b.newPage());
+    await signIn(pb);
+    // No decision on B yet, so no subject for the server: the page asks /api/link-token itself.
+    expect(await pb.locator('script[data-link-token]').count()).toBe(0);
+    await pb.locator(sel.banner).waitFor({ state: 'detached', timeout: 15_000 });
+    const marketing = await pb.evaluate(() =>
+      (window as unknown as { assent: { get(id: string): unknown } }).assent.get('marketing-email'),
+    );
+    expect(marketing).toMatchObject({ status: 'refused', method: 'sync' });
+    await pb.reload();
+    await pb.waitForTimeout(300);
+    expect(await pb.locator(sel.banner).count()).toBe(0);
+    await b.close();
+  });
+});
+
+describe('along the way', () => {
+  it('no page raised a CSP violation or an uncaught error, and no file failed to load', () => {
+    expect(violations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    expect(failedRequests).toEqual([]);
   });
 });

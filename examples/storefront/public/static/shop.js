@@ -68,19 +68,27 @@
   }
 
   // Signed in: tie this browser's decisions to the account. The server puts a link token on the
-  // Assent tag when it already knows the device subject (from the `assent` cookie); before the
-  // first decision it cannot, so ask for one here with the subject the widget reports.
+  // Assent tag when it already knows the device subject (from the `assent` cookie); on a first
+  // visit it cannot, so ask for one here as soon as the widget has a subject.
   const loader = document.querySelector('script[data-config]');
-  if (data.signedIn && loader && !loader.dataset.linkToken && assent()?.ready) {
-    assent()
-      .ready.then(async () => {
-        const a = assent();
-        const subject = a.consent?.subject;
-        if (!subject || typeof a.link !== 'function') return;
-        const result = await postJson('/api/link-token', { subject });
-        if (result.status === 200) await a.link(result.body.token);
-      })
-      .catch(() => {});
+  if (data.signedIn && loader && !loader.dataset.linkToken && assent()) {
+    let linking = false;
+    const link = async () => {
+      const a = assent();
+      const subject = a?.consent?.subject;
+      if (linking || !subject || typeof a.link !== 'function') return;
+      linking = true;
+      const result = await postJson('/api/link-token', { subject });
+      if (result.status === 200) await a.link(result.body.token);
+      else linking = false;
+    };
+    const attempt = () => link().catch(() => {});
+    assent().ready?.then(attempt, () => {});
+    for (const event of ['banner', 'change']) {
+      try {
+        assent().on(event, attempt);
+      } catch {}
+    }
   }
 
   // Recommended for you
