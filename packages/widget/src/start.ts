@@ -90,14 +90,18 @@ type Fn = (detail?: unknown) => void;
  */
 export function startAssent(o: StartOptions): AssentApi {
   if (typeof o?.loadUi !== 'function') throw TypeError('startAssent: options.loadUi must be a function');
-  return run(o);
+  return run(o, () => o.config);
 }
 
 /**
  * {@link startAssent} without its argument check: what the script-tag loader runs (it always
  * passes `loadUi`), so that the check stays out of its budget. Not part of the barrel.
  */
-export function run(o: StartOptions): AssentApi {
+export function run(
+  o: Omit<StartOptions, 'config'>,
+  // Called once, at once: what it throws (an inline config that is not JSON) rejects `ready`.
+  readConfig: () => StartOptions['config'],
+): AssentApi {
   const ls: Record<string, Set<Fn>> = {};
   const emit = (type: string, detail?: unknown) =>
     ls[type]?.forEach((f) => {
@@ -240,11 +244,11 @@ export function run(o: StartOptions): AssentApi {
     }
   });
 
-  const c0 = o.config;
   // Synchronous with a kept digest: gating and Consent Mode are applied before this returns; what
   // start throws rejects. Google tags that run before a fetched config arrives see every Consent
   // Mode type denied.
   configured = new Promise((r) => {
+    const c0 = readConfig();
     if (c0 instanceof Promise) {
       consentModeDefault({ waitForUpdateMs: 500 });
       r(c0.then(start));

@@ -12,16 +12,6 @@ const me = document.currentScript as HTMLScriptElement | null;
 const d = me?.dataset ?? {};
 const nonce = me?.nonce;
 const inline = document.querySelector('script[data-assent-config]');
-let config: AssentConfig | Promise<AssentConfig>;
-try {
-  config = inline
-    ? JSON.parse(inline.textContent!)
-    : fetch(d.config!).then((r) =>
-        r.ok ? r.json() : Promise.reject(Error(`assent: config HTTP ${r.status}`)),
-      );
-} catch (e) {
-  config = Promise.reject(e);
-}
 const handOver: Record<string, (m: never) => void> = {};
 const pending: Record<string, Promise<never> | undefined> = {};
 // One <script> per module at a time (assent-ui.js, assent-sync.js, next to this file unless
@@ -43,16 +33,23 @@ const loadUi = () => load<UiModule>('ui');
 // No decision cookie: the banner will be needed, so fetch the UI while the loader works.
 if (!/(^|;\s*)assent=/.test(document.cookie)) loadUi().catch(() => {});
 const w = window as unknown as { assent: Record<string, unknown>; assentRegion?: string };
-const api = run({
-  config,
-  region: w.assentRegion ?? d.region,
-  locale: d.locale,
-  floatingButton: d.floatingButton as 'start' | 'end' | 'off' | undefined,
-  nonce,
-  loadUi,
-  loadSync: () => load<SyncModule>('sync'),
-  linkToken: d.linkToken,
-}) as unknown as Record<string, unknown>;
+const api = run(
+  {
+    region: w.assentRegion ?? d.region,
+    locale: d.locale,
+    floatingButton: d.floatingButton as 'start' | 'end' | 'off' | undefined,
+    nonce,
+    loadUi,
+    loadSync: () => load<SyncModule>('sync'),
+    linkToken: d.linkToken,
+  },
+  () =>
+    inline
+      ? (JSON.parse(inline.textContent!) as AssentConfig)
+      : fetch(d.config!).then((r) =>
+          r.ok ? r.json() : Promise.reject(Error(`assent: config HTTP ${r.status}`)),
+        ),
+) as unknown as Record<string, unknown>;
 // Private handshake: assent-ui.js and assent-sync.js hand their modules over here.
 api._h = (k: string, m: never) => handOver[k]!(m);
 w.assent = api;
