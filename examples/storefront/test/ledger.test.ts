@@ -191,6 +191,17 @@ describe('storefront with a real ledger', () => {
 });
 
 describe('startDemo', () => {
+  it("keeps nothing on disk with dataDir ':memory:' (screenshots, throwaway runs)", async () => {
+    const throwaway = await startDemo({ storefrontPort: 0, ledgerPort: 0, dataDir: ':memory:' });
+    try {
+      const health = await (await fetch(`${throwaway.ledgerUrl}/healthz`)).json();
+      expect(health).toMatchObject({ status: 'ok', storage: 'sqlite', treeSize: 0 });
+      expect((await fetch(`${throwaway.storefrontUrl}/`)).status).toBe(200);
+    } finally {
+      await throwaway.close();
+    }
+  });
+
   it('keeps the ledger (and its key) across a restart, and stops cleanly', async () => {
     const other = mkdtempSync(join(tmpdir(), 'assent-storefront-'));
     try {
