@@ -86,7 +86,7 @@ export function readConsent(config: AssentConfig, options: ReadConsentOptions): 
   const { hashes, separate: sep, now = Date.now, stored } = options;
   const jurisdiction = options.jurisdiction ?? config.defaultJurisdiction ?? 'ZZ';
   const rule = resolveRule(config, jurisdiction);
-  const gpc = options.gpc ?? (typeof navigator !== 'undefined' && readGpc());
+  const gpc = options.gpc ?? readGpc();
   const ids: string[] = [];
   const saved: Record<string, Decision> = {};
   for (const p of config.purposes)

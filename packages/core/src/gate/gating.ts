@@ -29,7 +29,6 @@ export interface Gate {
   disconnect(): void;
 }
 
-const A = 'data-assent';
 
 /**
  * Keep third-party scripts, frames, images and stylesheets inert until the shopper has given
@@ -61,9 +60,10 @@ export function createGate(o: GateOptions): Gate {
   let waiting = false;
   let off = false;
 
+  // Gated elements are HTML (or SVG) elements; `dataset` reads their data-* attributes tersely.
   // Purposes an element still lacks. An empty `data-assent` lacks '' and so never runs: fail closed.
-  const missing = (el: Element) =>
-    (el.getAttribute(A)?.match(/\S+/g) ?? ['']).filter((id) => !(id && o.allows(id)));
+  const missing = (el: HTMLElement) =>
+    (el.dataset.assent?.match(/\S+/g) ?? ['']).filter((id) => !(id && o.allows(id)));
 
   // True when the parser has moved past `el` (something follows it), so its text is complete.
   const parsed = (el: Node | null): boolean => !!el && (!!el.nextSibling || parsed(el.parentNode));
@@ -76,8 +76,8 @@ export function createGate(o: GateOptions): Gate {
       // A clone keeps every attribute, the code and (per the HTML spec's cloning steps) the nonce,
       // which browsers hide from getAttribute once parsed. Never having run, it may run.
       const s = old.cloneNode(true) as HTMLScriptElement;
-      s.type = old.getAttribute('data-type') ?? '';
-      const src = old.getAttribute('data-src');
+      s.type = old.dataset.type ?? '';
+      const src = old.dataset.src;
       if (src) {
         s.src = src;
         // Inserted scripts are async unless told otherwise; wait for a blocking one like the parser.
@@ -93,7 +93,7 @@ export function createGate(o: GateOptions): Gate {
         }
       }
       // The inert original must never match again, should the page put it back.
-      old.removeAttribute(A);
+      delete old.dataset.assent;
       old.replaceWith(s);
     }
   };
@@ -101,9 +101,9 @@ export function createGate(o: GateOptions): Gate {
   const apply = () => {
     const blocked: Element[] = [];
     if (!off)
-      for (const el of root.querySelectorAll(`[${A}]`)) {
+      for (const el of root.querySelectorAll<HTMLElement>('[data-assent]')) {
         const script = el.localName === 'script';
-        const attrs = ['src', 'srcset', 'href'].filter((a) => el.hasAttribute('data-' + a));
+        const attrs = ['src', 'srcset', 'href'].filter((a) => a in el.dataset);
         // Not gated (any more): an activated script has lost its type, a live element its data-src.
         if (
           queue.includes(el as HTMLScriptElement) ||
@@ -117,8 +117,8 @@ export function createGate(o: GateOptions): Gate {
         else if (script) queue.push(el as HTMLScriptElement);
         else
           for (const a of attrs) {
-            el.setAttribute(a, el.getAttribute('data-' + a)!);
-            el.removeAttribute('data-' + a);
+            el.setAttribute(a, el.dataset[a]!);
+            delete el.dataset[a];
           }
       }
     run();

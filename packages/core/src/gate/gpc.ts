@@ -3,15 +3,16 @@
 // jurisdictions nothing runs without consent anyway, and the signal is only recorded.
 
 /**
- * Whether the browser sends a Global Privacy Control signal: exactly `true`, nothing else.
+ * Whether the browser sends a Global Privacy Control signal: exactly `true`, nothing else. Without
+ * a `navigator` (a server, an older Node) there is none: `false`.
  *
  * @example
  * ```ts
  * const consent = createConsent(config, { gpc: readGpc() })
  * ```
  */
-export function readGpc(nav: Navigator = navigator): boolean {
-  return (nav as { globalPrivacyControl?: unknown }).globalPrivacyControl === true;
+export function readGpc(nav: Navigator | undefined = globalThis.navigator): boolean {
+  return (nav as { globalPrivacyControl?: unknown } | undefined)?.globalPrivacyControl === true;
 }
 
 /** The part of a consent object {@link applyGpc} needs; `createConsent`'s result fits. */
