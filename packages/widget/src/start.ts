@@ -128,10 +128,7 @@ export function run(
     done = r;
   });
   let loading: Promise<UiModule> | undefined;
-  const report = (error: unknown) => {
-    emit('error', { error });
-    throw error;
-  };
+  const report = (error: unknown) => emit('error', { error });
   // The module is fetched once; after a failure, the next request tries again.
   const mod = () =>
     (loading ||= o.loadUi().catch((e) => {
@@ -149,7 +146,8 @@ export function run(
     });
     return session.catch((e) => {
       session = ui = undefined;
-      return report(e);
+      report(e);
+      throw e;
     });
   };
   // Resolves once the page has a body (a loader in <head> runs before it exists).
@@ -230,7 +228,7 @@ export function run(
     if (d) go(d);
     else {
       derive = (m) => m.digest(c, !!stored).then((x) => void (view || go(x)));
-      mod().then(derive).catch(report).catch(noop);
+      mod().then(derive).catch(report);
     }
   };
 
@@ -256,7 +254,7 @@ export function run(
   });
   // A config that cannot be loaded rejects `ready`; a module that cannot be loaded is reported
   // and leaves `ready` pending until a later request loads it.
-  configured.catch(report).catch(noop);
+  configured.catch(report);
 
   const api = {
     version: VERSION,
