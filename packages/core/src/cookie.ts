@@ -88,7 +88,7 @@ export function parseConsentCookie(
   header: string | null | undefined,
   options: { name?: string; onWarning?: WarningHandler } = {},
 ): StoredConsent | undefined {
-  const v = new RegExp(`(?:^|;) *${options.name ?? 'assent'}=([^;]*)`).exec(header ?? '')?.[1];
+  const v = new RegExp(`(^|;) *${options.name ?? 'assent'}=([^;]*)`).exec(header ?? '')?.[2];
   return v === undefined ? undefined : decodeConsentCookie(v.trim(), options.onWarning);
 }
 

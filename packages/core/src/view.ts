@@ -109,18 +109,19 @@ export function readConsent(config: AssentConfig, options: ReadConsentOptions): 
     );
   };
   // Why a banner purpose needs asking, if it does (see needsPrompt). A refusal survives a change
-  // of definition; a consent does not.
-  const why = (id: string, first: boolean): PromptReason['kind'] | false => {
+  // of definition; a consent does not. Undecided on a first visit (no banner purpose decided), it
+  // is asked only where consent is opt-in; undecided after that, it is new.
+  const why = (id: string): PromptReason['kind'] | false => {
     const d = saved[id];
-    return first
-      ? rule.model === 'opt-in' && 'first-visit'
-      : !d
+    return !d
+      ? banner.some((i) => saved[i])
         ? 'definition-changed'
-        : /^[rw]/.test(d.status)
-          ? old(d, rule.refusalReaskDays) && 'reask'
-          : !current(id, d)
-            ? 'definition-changed'
-            : get(id)!.status === 'expired' && 'expired';
+        : rule.model === 'opt-in' && 'first-visit'
+      : /^[rw]/.test(d.status)
+        ? old(d, rule.refusalReaskDays) && 'reask'
+        : !current(id, d)
+          ? 'definition-changed'
+          : get(id)!.status === 'expired' && 'expired';
   };
   const view: ConsentView = {
     subject: stored?.subject,
@@ -146,9 +147,8 @@ export function readConsent(config: AssentConfig, options: ReadConsentOptions): 
           (get(id)?.status === 'given' || (!saved[id] && rule.model === 'opt-out' && !sep.includes(id)))
         : config.purposes.some((p) => p.id === id),
     needsPrompt() {
-      const first = !banner.some((id) => saved[id]);
       const reasons = (['first-visit', 'definition-changed', 'expired', 'reask'] as const)
-        .map((kind) => ({ kind, purposes: banner.filter((id) => why(id, first) === kind) }))
+        .map((kind) => ({ kind, purposes: banner.filter((id) => why(id) === kind) }))
         .filter((r) => r.purposes.length);
       return { prompt: reasons.length > 0, reasons };
     },

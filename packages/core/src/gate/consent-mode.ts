@@ -99,7 +99,7 @@ export function consentModeState(
 ): ConsentModeState {
   const s: ConsentModeState = {};
   for (const p of purposes)
-    for (const t of p.consentMode ?? []) s[t] = s[t] === 'granted' || allows(p.id) ? 'granted' : 'denied';
+    for (const t of p.consentMode ?? []) s[t] = allows(p.id) ? 'granted' : s[t] || 'denied';
   return s;
 }
 
@@ -125,7 +125,7 @@ export function consentModeUpdate(
   const s: ConsentModeState = {};
   for (const p of purposes) {
     allowed[p.id] = consent.allows(p.id);
-    for (const t of p.consentMode ?? []) s[t] = s[t] === 'granted' || allowed[p.id] ? 'granted' : 'denied';
+    for (const t of p.consentMode ?? []) s[t] = allowed[p.id] ? 'granted' : s[t] || 'denied';
   }
   const d = consent.decisions();
   for (const id in d) decisions[id] = d[id]!.status;

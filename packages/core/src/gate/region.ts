@@ -30,8 +30,9 @@ export function resolveJurisdiction(
 ): string {
   const rules = config.jurisdictions ?? {};
   for (const r of regions) {
-    const c = r?.trim().toUpperCase();
-    if (c && JURISDICTION.test(c)) {
+    // `undefined` is tested as the text "undefined", which no code matches.
+    const c = r?.trim().toUpperCase() as string;
+    if (JURISDICTION.test(c)) {
       const country = c.slice(0, 2);
       return !rules[c] && !rules[country] && rules.EU && EEA.match(/../g)!.includes(country) ? 'EU' : c;
     }
