@@ -50,6 +50,6 @@ const api = run(
           r.ok ? r.json() : Promise.reject(Error(`assent: config HTTP ${r.status}`)),
         ),
 ) as unknown as Record<string, unknown>;
-// Private handshake: assent-ui.js and assent-sync.js hand their modules over here.
-api._h = (k: string, m: never) => handOver[k]!(m);
+// Private handshake: assent-ui.js and assent-sync.js hand their modules over to `_h.ui` / `_h.sync`.
+api._h = handOver;
 w.assent = api;

@@ -5,7 +5,7 @@
 import { createIdbSyncStore, createSync } from '@assent/core/sync';
 import type { SyncModule } from '../sync.js';
 
-(window as unknown as { assent?: { _h?: (k: 'sync', m: SyncModule) => void } }).assent?._h?.('sync', {
+(window as unknown as { assent?: { _h?: { sync?: (m: SyncModule) => void } } }).assent?._h?.sync?.({
   createSync,
   createIdbSyncStore,
 });

@@ -2,7 +2,6 @@
 // directory, which hands itself over to the loader's `window.assent`.
 import { lazyModule } from '../lazy.js';
 
-(window as unknown as { assent?: { _h?: (k: 'ui', m: typeof lazyModule) => void } }).assent?._h?.(
-  'ui',
+(window as unknown as { assent?: { _h?: { ui?: (m: typeof lazyModule) => void } } }).assent?._h?.ui?.(
   lazyModule,
 );
