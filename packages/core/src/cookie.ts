@@ -67,7 +67,7 @@ export function decodeConsentCookie(
     }),
   )?.[1];
   if (subject && unique) return { subject, decisions };
-  onWarning(`assent: malformed consent cookie ignored: ${value.slice(0, 40)}`);
+  onWarning(`assent: malformed consent cookie: ${value.slice(0, 40)}`);
   return undefined;
 }
 
@@ -88,8 +88,9 @@ export function parseConsentCookie(
   header: string | null | undefined,
   options: { name?: string; onWarning?: WarningHandler } = {},
 ): StoredConsent | undefined {
-  const v = new RegExp(`(^|;) *${options.name ?? 'assent'}=([^;]*)`).exec(header ?? '')?.[2];
-  return v === undefined ? undefined : decodeConsentCookie(v.trim(), options.onWarning);
+  // No header reads as "undefined" or "null", which holds no `=` and so no cookie.
+  const v = new RegExp(`(^|;) *${options.name ?? 'assent'}=([^;]*)`).exec(header as string)?.[2];
+  return v === undefined ? v : decodeConsentCookie(v.trim(), options.onWarning);
 }
 
 /** Options of {@link cookieStorage}. */

@@ -71,12 +71,15 @@ export function consentModeDefault(o: ConsentModeOptions = {}, win: Window = win
   // The global defaults first, then each region's overrides.
   for (const r of [{} as Partial<ConsentModeRegion>, ...(o.regions ?? [])]) {
     const s: Record<string, unknown> = {};
-    for (const t of CONSENT_MODE_TYPES) s[t] = 'denied';
-    Object.assign(s, o.defaults, r.defaults);
     const ms = r.waitForUpdateMs ?? o.waitForUpdateMs;
-    if (ms) s.wait_for_update = ms;
-    if (r.region) s.region = r.region;
-    g('consent', 'default', s);
+    for (const t of CONSENT_MODE_TYPES) s[t] = 'denied';
+    g('consent', 'default', {
+      ...s,
+      ...o.defaults,
+      ...r.defaults,
+      ...(ms && { wait_for_update: ms }),
+      ...(r.region && { region: r.region }),
+    });
   }
   if (o.adsDataRedaction != null) g('set', 'ads_data_redaction', o.adsDataRedaction);
   if (o.urlPassthrough != null) g('set', 'url_passthrough', o.urlPassthrough);

@@ -29,7 +29,6 @@ export interface Gate {
   disconnect(): void;
 }
 
-
 /**
  * Keep third-party scripts, frames, images and stylesheets inert until the shopper has given
  * every purpose they serve, then activate them once, scripts in document order.
@@ -66,7 +65,7 @@ export function createGate(o: GateOptions): Gate {
     (el.dataset.assent?.match(/\S+/g) ?? ['']).filter((id) => !(id && o.allows(id)));
 
   // True when the parser has moved past `el` (something follows it), so its text is complete.
-  const parsed = (el: Node | null): boolean => !!el && (!!el.nextSibling || parsed(el.parentNode));
+  const parsed = (el: Node | null): unknown => el && (el.nextSibling || parsed(el.parentNode));
 
   const run = () => {
     while (!waiting && queue.length) {

@@ -46,7 +46,7 @@ const KEY = 'assent-gpc';
  */
 export function gpcSince(win: Window = window): number | undefined {
   try {
-    return +win.localStorage.getItem(KEY)! || undefined;
+    return +win.localStorage[KEY]! || undefined;
   } catch {}
 }
 
