@@ -9,7 +9,6 @@ import {
   gpcSince,
   parseConsentCookie,
   readConsent,
-  readGpc,
   resolveJurisdiction,
 } from '@assent/core';
 import type { AssentApi, AssentEvents } from './api.js';
@@ -162,7 +161,6 @@ export function run(
     // Before anything else: tags that run meanwhile see every type denied, and wait for the update.
     if (cm) consentModeDefault({ waitForUpdateMs: 500, ...cm });
     const jurisdiction = resolveJurisdiction(c, o.region);
-    const gpc = readGpc();
     const locale = pickLocale(
       c.locales,
       [o.locale, document.documentElement.lang, ...navigator.languages],
@@ -171,7 +169,8 @@ export function run(
     const stored = o.storage ? o.storage.load() : parseConsentCookie(document.cookie);
     const since = gpcSince() ?? Date.now();
     const go = (d: PurposeDigest) => {
-      const v = readConsent(c, { ...d, stored, jurisdiction, gpc, gpcSince: since });
+      // Global Privacy Control: readConsent reads the signal itself.
+      const v = readConsent(c, { ...d, stored, jurisdiction, gpcSince: since });
       view = v;
       const update = () => cm && consentModeUpdate(view!, c.purposes);
       const gate = createGate({
