@@ -68,13 +68,13 @@ const gtagOf = (w: GWindow): Gtag => {
  */
 export function consentModeDefault(o: ConsentModeOptions = {}, win: Window = window): void {
   const g = gtagOf(win);
+  const denied: Record<string, string> = {};
+  for (const t of CONSENT_MODE_TYPES) denied[t] = 'denied';
   // The global defaults first, then each region's overrides.
   for (const r of [{} as Partial<ConsentModeRegion>, ...(o.regions ?? [])]) {
-    const s: Record<string, unknown> = {};
     const ms = r.waitForUpdateMs ?? o.waitForUpdateMs;
-    for (const t of CONSENT_MODE_TYPES) s[t] = 'denied';
     g('consent', 'default', {
-      ...s,
+      ...denied,
       ...o.defaults,
       ...r.defaults,
       ...(ms && { wait_for_update: ms }),

@@ -62,9 +62,12 @@ export function gpcSince(win: Window = window): number | undefined {
  */
 export function gpcRefusals(consent: Omit<GpcConsent, 'set'>, since: number = Date.now()): string[] {
   const d = consent.decisions();
-  return consent.gpc && consent.rule.model === 'opt-out'
-    ? gpcPurposes(consent).filter((id) => !d[id] || (d[id].status === 'given' && d[id].at < since))
-    : [];
+  return gpcPurposes(consent).filter(
+    (id) =>
+      consent.gpc &&
+      consent.rule.model === 'opt-out' &&
+      (!d[id] || (d[id].status === 'given' && d[id].at < since)),
+  );
 }
 
 // Only consent purposes can be refused; lint reports a contract purpose in these lists.
