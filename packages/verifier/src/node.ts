@@ -1,6 +1,9 @@
 // @assent/verifier, Node entry: node:crypto, synchronous hashing and signature checks on the hot
 // path. Every function here binds the shared implementation to the Node backend; `web.ts` is the
 // same API over Web Crypto, and both are declared by this file's types.
+// The two entries repeat their one-line bindings on purpose: binding through a shared factory
+// (`bind(backend)` returning every function) would defeat tree-shaking, and an edge function that
+// imports only `verifyReceipt` would ship the whole package (size-limit: 5.1 kB instead of 9.8 kB).
 import type { LinkClaims, ReceiptClaims, TreeHead } from '@assent/core/protocol';
 import type { JsonWebKeySet, Jwk } from './lib/backend.js';
 import { nodeBackend as backend } from './lib/crypto-node.js';
