@@ -29,6 +29,7 @@ import type {
   StoredTreeHead,
   TokenRecord,
 } from './store.js';
+import { type EntryDbRow, entryFromRow } from './store.js';
 
 export interface PostgresStoreOptions extends CommitOptions {
   /** `postgres://user@host/db` or `postgresql://postgres@/db?host=/var/run/postgresql`. */
@@ -89,32 +90,6 @@ CREATE TABLE IF NOT EXISTS ${s}.access_log (
   subject_hash text, detail text
 );`;
 }
-
-interface Row {
-  seq: number;
-  id: string;
-  kind: EntryRow['kind'];
-  subject: string | null;
-  received_at: string;
-  body: string | null;
-  leaf: Buffer;
-  digest: Buffer | null;
-  receipt: string | null;
-  erased_by: number | null;
-}
-
-const toEntry = (r: Row): EntryRow => ({
-  seq: r.seq,
-  id: r.id,
-  kind: r.kind,
-  subject: r.subject,
-  receivedAt: r.received_at,
-  body: r.body,
-  leaf: r.leaf,
-  digest: r.digest,
-  receipt: r.receipt,
-  erasedBy: r.erased_by,
-});
 
 interface PendingRow {
   n: number;
@@ -711,24 +686,24 @@ export class PostgresStore implements Store {
   }
 
   async entry(seq: number): Promise<EntryRow | undefined> {
-    const r = await this.pool.query<Row>(`SELECT * FROM ${this.#s}.entries WHERE seq = $1`, [seq]);
-    return r.rows[0] && toEntry(r.rows[0]);
+    const r = await this.pool.query<EntryDbRow>(`SELECT * FROM ${this.#s}.entries WHERE seq = $1`, [seq]);
+    return r.rows[0] && entryFromRow(r.rows[0]);
   }
 
   async scan(from: number, limit: number): Promise<EntryRow[]> {
-    const r = await this.pool.query<Row>(
+    const r = await this.pool.query<EntryDbRow>(
       `SELECT * FROM ${this.#s}.entries WHERE seq >= $1 ORDER BY seq LIMIT $2`,
       [from, limit],
     );
-    return r.rows.map(toEntry);
+    return r.rows.map(entryFromRow);
   }
 
   async subjectEntries(subjects: string[]): Promise<EntryRow[]> {
-    const r = await this.pool.query<Row>(
+    const r = await this.pool.query<EntryDbRow>(
       `SELECT * FROM ${this.#s}.entries WHERE subject = ANY($1::text[]) AND kind = 'event' AND body IS NOT NULL ORDER BY seq`,
       [subjects],
     );
-    return r.rows.map(toEntry);
+    return r.rows.map(entryFromRow);
   }
 
   async linkedSubjects(subject: string): Promise<string[]> {

@@ -39,6 +39,7 @@ import type {
   StoredTreeHead,
   TokenRecord,
 } from './store.js';
+import { type EntryDbRow, entryFromRow } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -77,32 +78,6 @@ CREATE TABLE IF NOT EXISTS access_log (
 );
 INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1');
 `;
-
-interface Row {
-  seq: number;
-  id: string;
-  kind: EntryRow['kind'];
-  subject: string | null;
-  received_at: string;
-  body: string | null;
-  leaf: Buffer;
-  digest: Buffer | null;
-  receipt: string | null;
-  erased_by: number | null;
-}
-
-const toEntry = (r: Row): EntryRow => ({
-  seq: r.seq,
-  id: r.id,
-  kind: r.kind,
-  subject: r.subject,
-  receivedAt: r.received_at,
-  body: r.body,
-  leaf: r.leaf,
-  digest: r.digest,
-  receipt: r.receipt,
-  erasedBy: r.erased_by,
-});
 
 interface TokenRow {
   id: string;
@@ -215,8 +190,10 @@ function prepareStatements(db: Database.Database) {
     heads: db.prepare<[], { tree_size: number; timestamp: number; root: Buffer; jws: string }>(
       'SELECT tree_size, timestamp, root, jws FROM tree_heads ORDER BY tree_size, timestamp',
     ),
-    entry: db.prepare<[number], Row>('SELECT * FROM entries WHERE seq = ?'),
-    scan: db.prepare<[number, number], Row>('SELECT * FROM entries WHERE seq >= ? ORDER BY seq LIMIT ?'),
+    entry: db.prepare<[number], EntryDbRow>('SELECT * FROM entries WHERE seq = ?'),
+    scan: db.prepare<[number, number], EntryDbRow>(
+      'SELECT * FROM entries WHERE seq >= ? ORDER BY seq LIMIT ?',
+    ),
     linked: db.prepare<[string], { subject: string }>(
       'SELECT DISTINCT b.subject FROM links a JOIN links b ON a.customer_hash = b.customer_hash WHERE a.subject = ?',
     ),
@@ -701,21 +678,21 @@ export class SqliteStore implements Store {
 
   async entry(seq: number): Promise<EntryRow | undefined> {
     const r = this.#q.entry.get(seq);
-    return r && toEntry(r);
+    return r && entryFromRow(r);
   }
 
   async scan(from: number, limit: number): Promise<EntryRow[]> {
-    return this.#q.scan.all(from, limit).map(toEntry);
+    return this.#q.scan.all(from, limit).map(entryFromRow);
   }
 
   async subjectEntries(subjects: string[]): Promise<EntryRow[]> {
     if (subjects.length === 0) return [];
     const rows = this.db
-      .prepare<string[], Row>(
+      .prepare<string[], EntryDbRow>(
         `SELECT * FROM entries WHERE subject IN (${subjects.map(() => '?').join(',')}) AND kind = 'event' AND body IS NOT NULL ORDER BY seq`,
       )
       .all(...subjects);
-    return rows.map(toEntry);
+    return rows.map(entryFromRow);
   }
 
   async linkedSubjects(subject: string): Promise<string[]> {

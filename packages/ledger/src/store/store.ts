@@ -99,3 +99,31 @@ export interface CommitOptions {
   /** How often a new signed tree head is made while the log grows; default 1000. */
   treeHeadIntervalMs?: number;
 }
+
+/** An `entries` row as both stores return it (same column names and types in SQLite and PostgreSQL). */
+export interface EntryDbRow {
+  seq: number;
+  id: string;
+  kind: EntryRow['kind'];
+  subject: string | null;
+  received_at: string;
+  body: string | null;
+  leaf: Buffer;
+  digest: Buffer | null;
+  receipt: string | null;
+  erased_by: number | null;
+}
+
+/** Maps an `entries` row to the store-neutral {@link EntryRow}. */
+export const entryFromRow = (r: EntryDbRow): EntryRow => ({
+  seq: r.seq,
+  id: r.id,
+  kind: r.kind,
+  subject: r.subject,
+  receivedAt: r.received_at,
+  body: r.body,
+  leaf: r.leaf,
+  digest: r.digest,
+  receipt: r.receipt,
+  erasedBy: r.erased_by,
+});
