@@ -1,20 +1,8 @@
 import { createEventId } from './ids.js';
-import type { ConsentEvent, ConsentMethod, PolicyRef, PurposeSnapshot } from './types.js';
+import type { ConsentEvent, PurposeSnapshot } from './types.js';
 
 /** What {@link createEvent} needs; `id` and `at` default to a fresh UUIDv4 and the current time. */
-export interface EventInput {
-  subject: string;
-  policy: PolicyRef;
-  purposes: Record<string, PurposeSnapshot>;
-  method: ConsentMethod;
-  locale: string;
-  jurisdiction: string;
-  gpc: boolean;
-  widget: string;
-  link?: string;
-  id?: string;
-  at?: Date | string;
-}
+export type EventInput = Omit<ConsentEvent, 'id' | 'at'> & { id?: string; at?: Date | string };
 
 /**
  * Build a consent event for the ledger. The snapshot is copied, so later changes to the caller's
