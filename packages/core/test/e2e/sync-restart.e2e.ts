@@ -2,7 +2,7 @@
 // its CLI (`assent-ledger serve` on SQLite) in a child process. One event is recorded by the
 // ledger but its answer is lost when the process dies; one is made while it is down. After the
 // restart nothing is lost and nothing is recorded twice, and the log still verifies.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,15 +11,9 @@ import { consentFromRequest, createLocalJwks, verifyReceipt } from '@assent/veri
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../../scripts/lib/chromium.js';
+import { runCli, startServe } from '../../../ledger/test/helpers.js';
 import { type Gate, type Site, startGate, startSite } from './sync-server.js';
 
-const ROOT = new URL('../../../../', import.meta.url);
-const CLI = [
-  '--import',
-  new URL('node_modules/tsx/dist/loader.mjs', ROOT).href,
-  new URL('packages/ledger/src/cli.ts', ROOT).pathname,
-];
-const ENV = { ...process.env, TSX_TSCONFIG_PATH: new URL('tsconfig.json', ROOT).pathname };
 const ISSUER = 'http://ledger.test';
 
 let dir: string;
@@ -29,43 +23,15 @@ let browser: Browser;
 let ctx: BrowserContext;
 const running: ChildProcess[] = [];
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const p = spawn(process.execPath, [...CLI, ...args], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  p.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  p.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  return new Promise((r) => p.on('close', (code) => r({ code, stdout, stderr })));
-}
+const cli = (args: string[]) => runCli(args);
 
 const store = () => ['--db', join(dir, 'ledger.db'), '--key-file', join(dir, 'ledger.key')];
 
-/** `assent-ledger serve` on a free port; resolves with its URL once it listens. */
+/** `assent-ledger serve` on a free port, through the ledger's own test helper. */
 async function serve(): Promise<{ process: ChildProcess; url: string }> {
-  const p = spawn(
-    process.execPath,
-    [...CLI, 'serve', ...store(), '--port', '0', '--issuer', ISSUER, '--cors-origin', site.url],
-    { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  running.push(p);
-  let out = '';
-  let err = '';
-  p.stderr.on('data', (d) => {
-    err += d;
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    p.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    p.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
-  return { process: p, url };
+  const ledger = await startServe([...store(), '--port', '0', '--issuer', ISSUER, '--cors-origin', site.url]);
+  running.push(ledger.process);
+  return ledger;
 }
 
 function kill(p: ChildProcess): Promise<void> {
