@@ -4,15 +4,6 @@
 // Authorization header; a `#token=` fragment is read once and then removed from the address bar.
 (() => {
   const TOKEN_KEY = 'assent-dashboard-token';
-  const METHODS = [
-    'banner:accept-all',
-    'banner:reject-all',
-    'preferences:save',
-    'separate:dialog',
-    'gpc',
-    'api',
-    'sync',
-  ];
   const SUBJECT = /^[A-Za-z0-9_-]{21}[AQgw]$/;
   // Distinguishable on white, also for the common colour-vision deficiencies (Okabe-Ito based).
   const COLORS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#000000', '#e69f00', '#56b4e9', '#8a6d00'];
@@ -166,20 +157,22 @@
   }
 
   function methodsChart(s) {
-    const names = METHODS.map((m) => t(`m.${m}`));
+    // /v1/stats lists every consent method, in protocol order, zeros included.
+    const methodIds = Object.keys(s.methods);
+    const names = methodIds.map((m) => t(`m.${m}`));
     draw('methods-chart', (width) => [
       {
         legend: { show: false },
         cursor: { drag: { x: false, y: false }, points: { show: false } },
         scales: {
-          x: { time: false, range: [-0.5, METHODS.length - 0.5] },
+          x: { time: false, range: [-0.5, methodIds.length - 0.5] },
           y: { range: (_u, _min, max) => [0, Math.max(4, max * 1.1)] },
         },
         axes: [
           {
             ...AXIS,
             grid: { show: false },
-            splits: () => METHODS.map((_, i) => i),
+            splits: () => methodIds.map((_, i) => i),
             values: (_u, splits) => splits.map((i) => names[i] ?? ''),
             rotate: width < 720 ? -30 : 0,
             size: width < 720 ? 90 : 40,
@@ -197,7 +190,7 @@
           },
         ],
       },
-      [METHODS.map((_, i) => i), METHODS.map((m) => s.methods[m])],
+      [methodIds.map((_, i) => i), methodIds.map((m) => s.methods[m])],
     ]);
   }
 
@@ -277,9 +270,10 @@
     );
 
     methodsChart(s);
-    const decisions = sum(METHODS.map((m) => s.methods[m]));
-    const most = Math.max(1, ...METHODS.map((m) => s.methods[m]));
-    const methodRows = METHODS.map((m) => {
+    const methodIds = Object.keys(s.methods);
+    const decisions = sum(methodIds.map((m) => s.methods[m]));
+    const most = Math.max(1, ...methodIds.map((m) => s.methods[m]));
+    const methodRows = methodIds.map((m) => {
       const n = s.methods[m];
       // The bar repeats the number for sighted readers; assistive technology reads the text.
       const bar = el('span', { class: 'bar', 'aria-hidden': 'true' });
