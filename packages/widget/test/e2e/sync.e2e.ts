@@ -79,11 +79,18 @@ describe('the script tag with a ledger', () => {
     );
     expect(got.map((e) => e.id)).toEqual(history);
 
-    await expect.poll(() => receiptCookie(context), { timeout: 10_000 }).toBeTruthy();
-    const { receipt } = consentFromRequest({
-      headers: { cookie: `assent=x; assent_receipt=${await receiptCookie(context)}` },
-    });
     const checker = createConsentChecker({ jwks: createLocalJwks(ledger.jwks()), issuer: ledgerUrl });
+    const cookieReceipt = async () =>
+      consentFromRequest({ headers: { cookie: `assent=x; assent_receipt=${await receiptCookie(context)}` } })
+        .receipt;
+    // The ledger holds both events before the page has handled the second answer (its signature is
+    // checked against the JWKS first): wait until the cookie carries the latest receipt.
+    await expect
+      .poll(async () => (await checker.check((await cookieReceipt()) ?? '', 'analytics')).receiptId, {
+        timeout: 10_000,
+      })
+      .toBe(got[1]!.id);
+    const receipt = await cookieReceipt();
     const allowed: string[] = [];
     for (const id of CONSENT_PURPOSES) if ((await checker.check(receipt!, id)).allowed) allowed.push(id);
     expect(allowed).toEqual(['analytics']);
