@@ -24,6 +24,34 @@ export interface IdbHistoryOptions {
   onWarning?: (message: string) => void;
 }
 
+// IndexedDB commits later, and a navigation right after a decision (a save, then a click on a link)
+// aborts the write. So every record is first written synchronously to a small journal in
+// localStorage and leaves it once IndexedDB holds it; the next page moves what is left over.
+const JOURNAL_MAX = 50;
+function journal(key: string) {
+  const read = (): HistoryRecord[] => {
+    try {
+      const v = JSON.parse(localStorage.getItem(key)!);
+      return Array.isArray(v) ? v.filter((r) => typeof r?.event?.id === 'string') : [];
+    } catch {
+      return [];
+    }
+  };
+  const write = (list: HistoryRecord[]) => {
+    try {
+      if (list.length) localStorage.setItem(key, JSON.stringify(list.slice(-JOURNAL_MAX)));
+      else localStorage.removeItem(key);
+    } catch {
+      // No storage, or full: IndexedDB alone then.
+    }
+  };
+  return {
+    read,
+    add: (r: HistoryRecord) => write([...read(), r]),
+    drop: (ids: string[]) => write(read().filter((r) => !ids.includes(r.event.id))),
+  };
+}
+
 const byTime = (a: HistoryRecord, b: HistoryRecord) =>
   a.event.at < b.event.at ? -1 : a.event.at > b.event.at ? 1 : 0;
 
@@ -81,8 +109,14 @@ export function createIdbHistory(options: IdbHistoryOptions = {}): ConsentHistor
     }
     return failed ? undefined : store;
   };
-  const read = async (s: NonNullable<typeof store>) =>
-    (await entries<string, HistoryRecord>(s)).map(([, r]) => r).sort(byTime);
+  const pending = journal(`${options.dbName ?? 'assent-history'}-journal`);
+  const read = async (s: NonNullable<typeof store>) => {
+    // Records an earlier page journaled but could not store; `set` by event id makes this idempotent.
+    const left = pending.read();
+    for (const r of left) await set(r.event.id, r, s);
+    pending.drop(left.map((r) => r.event.id));
+    return (await entries<string, HistoryRecord>(s)).map(([, r]) => r).sort(byTime);
+  };
   return {
     async append(change) {
       const record: HistoryRecord = { event: change.event, changed: change.changed };
@@ -90,8 +124,10 @@ export function createIdbHistory(options: IdbHistoryOptions = {}): ConsentHistor
       memory.append(record);
       const s = open();
       if (!s) return;
+      pending.add(record);
       try {
         await set(record.event.id, record, s);
+        pending.drop([record.event.id]);
         const all = await read(s);
         if (all.length > max)
           await delMany(

@@ -82,6 +82,62 @@ describe('createIdbHistory', () => {
   });
 });
 
+// A Storage in memory, as Node has no localStorage.
+function stubLocalStorage() {
+  const m = new Map<string, string>();
+  const storage = {
+    getItem: (k: string) => m.get(k) ?? null,
+    setItem: (k: string, v: string) => void m.set(k, String(v)),
+    removeItem: (k: string) => void m.delete(k),
+  };
+  vi.stubGlobal('localStorage', storage);
+  return m;
+}
+
+describe('createIdbHistory journal (a navigation right after a decision)', () => {
+  it('journals each record synchronously and clears the journal once IndexedDB holds it', async () => {
+    const stored = stubLocalStorage();
+    const dbName = fresh();
+    const history = createIdbHistory({ dbName });
+    const consent = createConsent(small(), { history });
+    const change = consent.acceptAll();
+    // Before any IndexedDB callback ran: the record is already in localStorage.
+    const journaled = JSON.parse(stored.get(`${dbName}-journal`)!);
+    expect(journaled.map((r: { event: { id: string } }) => r.event.id)).toEqual([change!.event.id]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(stored.has(`${dbName}-journal`)).toBe(false);
+    expect((await createIdbHistory({ dbName }).list()).map((r) => r.event.id)).toEqual([change!.event.id]);
+  });
+
+  it('moves what an aborted page left in the journal into IndexedDB, once, on the next page', async () => {
+    const stored = stubLocalStorage();
+    const dbName = fresh();
+    let t = Date.UTC(2026, 0, 1);
+    const consent = createConsent(small(), { now: () => (t += 1000) });
+    const first = consent.rejectAll()!;
+    const second = consent.set({ analytics: true })!;
+    await createIdbHistory({ dbName }).append(first);
+    // The page went away before IndexedDB committed the second record: only the journal has it.
+    stored.set(`${dbName}-journal`, JSON.stringify([{ event: second.event, changed: second.changed }]));
+    const next = createIdbHistory({ dbName });
+    expect((await next.list()).map((r) => r.event.id)).toEqual([first.event.id, second.event.id]);
+    expect(stored.has(`${dbName}-journal`)).toBe(false);
+    expect(await createIdbHistory({ dbName }).list()).toHaveLength(2);
+  });
+
+  it('ignores a corrupt journal and keeps what IndexedDB holds', async () => {
+    const stored = stubLocalStorage();
+    const dbName = fresh();
+    const consent = createConsent(small());
+    const kept = consent.acceptAll()!;
+    await createIdbHistory({ dbName }).append(kept);
+    for (const junk of ['{not json', '{"event":1}', '[1,null,{"event":{}}]']) {
+      stored.set(`${dbName}-journal`, junk);
+      expect((await createIdbHistory({ dbName }).list()).map((r) => r.event.id)).toEqual([kept.event.id]);
+    }
+  });
+});
+
 describe('createMemoryHistory', () => {
   it('orders by event time and keeps at most maxRecords', async () => {
     const history = createMemoryHistory(2);
