@@ -22,12 +22,16 @@ describe('canonicalize (RFC 8785)', () => {
 
   it('rejects values I-JSON forbids, naming the path', () => {
     expect(() => canonicalize({ a: [1, '\ud800'] })).toThrow(CanonicalizationFailed);
+    let thrown: unknown;
     try {
       canonicalize({ a: { b: Number.NaN } });
     } catch (e) {
-      expect((e as CanonicalizationFailed).code).toBe('ERR_JCS');
-      expect((e as CanonicalizationFailed).path).toBe('$.a.b');
+      thrown = e;
     }
+    // Outside the catch, so the test fails if canonicalize ever accepts NaN.
+    expect(thrown).toBeInstanceOf(CanonicalizationFailed);
+    expect((thrown as CanonicalizationFailed).code).toBe('ERR_JCS');
+    expect((thrown as CanonicalizationFailed).path).toBe('$.a.b');
     expect(() => canonicalize({ d: new Date(0) })).toThrow(CanonicalizationFailed);
     expect(() => canonicalize(10n)).toThrow(CanonicalizationFailed);
     const cyclic: Record<string, unknown> = {};
