@@ -73,11 +73,12 @@ export default defineConfig([
   // @assent/widget: ESM entries for bundlers (preact and core stay external), and the two browser
   // scripts, self-contained IIFEs: assent.js (loader), assent-ui.js and assent-sync.js (fetched by
   // it lazily).
-  // The ESM block cleans only its own top-level files: the browser block owns dist/browser.
+  // The ESM block must not clean dist/browser, which the browser block writes at the same time:
+  // tsup deletes `**/*` under outDir, and the entries of `clean` are exclusions from that.
   {
     ...shared,
     name: 'widget',
-    clean: ['*.js', '*.d.ts'],
+    clean: ['!browser/**'],
     external: [/^@assent\//, 'preact', /^preact\//, 'idb-keyval'],
     entry: {
       index: 'packages/widget/src/index.ts',
