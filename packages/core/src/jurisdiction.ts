@@ -1,6 +1,15 @@
 import type { AssentConfig, JurisdictionRule } from './config/types.js';
 
-/** The rule used where a config names none: opt-in, consent kept a year, refusals re-asked after 180 days. */
+/**
+ * The rule used where a config names none: opt-in, consent kept a year, refusals re-asked after
+ * 180 days.
+ *
+ * @example
+ * ```ts
+ * // A config whose `jurisdictions` has no `BR`, no `default`: Brazil gets the built-in rule.
+ * resolveRule(config, 'BR').consentMaxAgeDays === DEFAULT_RULE.consentMaxAgeDays // true (365)
+ * ```
+ */
 export const DEFAULT_RULE: Readonly<
   Required<Pick<JurisdictionRule, 'model' | 'consentMaxAgeDays' | 'refusalReaskDays'>>
 > = {

@@ -179,7 +179,14 @@ export const TAXONOMY: readonly TaxonomyEntry[] = /* @__PURE__ */ (() => [
   e('other', 'Other', '其他', 'anything not listed above', '以上未列出的信息'),
 ])();
 
-/** Every taxonomy kind. */
+/**
+ * Every taxonomy kind, in {@link TAXONOMY} order.
+ *
+ * @example
+ * ```ts
+ * const sensitiveKinds = CATEGORY_KINDS.filter((kind) => classifyCategory({ kind }).locked)
+ * ```
+ */
 export const CATEGORY_KINDS: readonly CategoryKind[] = /* @__PURE__ */ TAXONOMY.map((t) => t.kind);
 
 /** A config's data category with its taxonomy entry and effective grade. */

@@ -20,7 +20,15 @@ export type ConsentModeType =
   | 'personalization_storage'
   | 'security_storage';
 
-/** Every Google Consent Mode v2 consent type, in Google's documented order. */
+/**
+ * Every Google Consent Mode v2 consent type, in Google's documented order.
+ *
+ * @example
+ * ```ts
+ * // Everything denied, as the loader's `gtag('consent', 'default', ...)` starts.
+ * const denied = Object.fromEntries(CONSENT_MODE_TYPES.map((t) => [t, 'denied']))
+ * ```
+ */
 export const CONSENT_MODE_TYPES: readonly ConsentModeType[] = [
   'ad_storage',
   'ad_user_data',

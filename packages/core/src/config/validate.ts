@@ -10,7 +10,14 @@ import { type AssentConfig, CONSENT_MODE_TYPES } from './types.js';
 
 type Obj = Record<string, unknown>;
 
-/** Most purposes a config may declare: the consent cookie must stay under 4,096 bytes. */
+/**
+ * Most purposes a config may declare: the consent cookie must stay under 4,096 bytes.
+ *
+ * @example
+ * ```ts
+ * if (config.purposes.length > MAX_PURPOSES) console.warn('split the notice: too many purposes')
+ * ```
+ */
 export const MAX_PURPOSES = 48;
 
 const LOCALE = /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,4}$/;

@@ -44,12 +44,14 @@ export interface Gate {
  *
  * @example
  * ```ts
- * const consent = createConsent(config)
- * createGate({
+ * const consent = createConsent(config, { storage: cookieStorage() })
+ * const gate = createGate({
  *   allows: (id) => consent.allows(id),
  *   subscribe: (fn) => consent.subscribe(fn),
- *   requestPurpose: (id) => consent.set({ [id]: true }),
+ *   // Optional "Load this content" boxes, asking for the one purpose an embed lacks.
+ *   onBlocked: placeholders({ requestPurpose: (id) => consent.set({ [id]: true }, 'preferences:save') }),
  * })
+ * gate.apply() // the gated elements still blocked, in document order
  * ```
  */
 export function createGate(o: GateOptions): Gate {

@@ -61,6 +61,11 @@ const sensitiveNames = (p: Purpose, config: AssentConfig) =>
 
 /**
  * Every rule `lintConfig` applies, in the order it reports them. docs/compliance.md explains each.
+ *
+ * @example
+ * ```ts
+ * for (const rule of LINT_RULES) console.log(rule.code, rule.severity, rule.reference, rule.summary.en)
+ * ```
  */
 export const LINT_RULES: readonly LintRule[] = [
   {

@@ -24,19 +24,48 @@ export class AssentError extends Error {
   }
 }
 
-/** A retailer config that does not match the schema. `path` names the field. */
+/**
+ * A retailer config that does not match the schema. `path` names the field.
+ *
+ * @example
+ * ```ts
+ * try { validateConfig(JSON.parse(text)) } catch (e) {
+ *   if (!(e instanceof ConfigInvalid)) throw e
+ *   console.error(e.code, e.path) // 'ERR_CONFIG_INVALID' '$.purposes[2].retention'
+ * }
+ * ```
+ */
 export class ConfigInvalid extends AssentError {
   static override code = 'ERR_CONFIG_INVALID';
   override readonly code = 'ERR_CONFIG_INVALID';
 }
 
-/** A consent event that does not match the wire format. `path` names the field. */
+/**
+ * A consent event that does not match the wire format. `path` names the field.
+ *
+ * @example
+ * ```ts
+ * try { validateEvents(JSON.parse(body)) } catch (e) {
+ *   if (!(e instanceof EventInvalid)) throw e
+ *   res.status(400).json({ code: e.code, path: e.path }) // { code: 'ERR_EVENT_INVALID', path: '$[0].at' }
+ * }
+ * ```
+ */
 export class EventInvalid extends AssentError {
   static override code = 'ERR_EVENT_INVALID';
   override readonly code = 'ERR_EVENT_INVALID';
 }
 
-/** A value that RFC 8785 cannot canonicalize (non-finite number, lone surrogate, cycle...). */
+/**
+ * A value that RFC 8785 cannot canonicalize (non-finite number, lone surrogate, cycle...).
+ *
+ * @example
+ * ```ts
+ * try { canonicalize({ price: Number.NaN }) } catch (e) {
+ *   if (e instanceof CanonicalizationFailed) console.log(e.code, e.path) // 'ERR_JCS' '$.price'
+ * }
+ * ```
+ */
 export class CanonicalizationFailed extends AssentError {
   static override code = 'ERR_JCS';
   override readonly code = 'ERR_JCS';

@@ -17,6 +17,11 @@ export function createSubjectId(): string {
 /**
  * A random UUIDv4 (RFC 9562 §5.4), lower case. `crypto.randomUUID` is missing on plain-http
  * origins, so this builds one from `getRandomValues`.
+ *
+ * @example
+ * ```ts
+ * createEventId() // '0b6f9a64-2c1e-4d3b-9f7a-5e8c1d2b3a49'
+ * ```
  */
 export function createEventId(): string {
   const b = crypto.getRandomValues(new Uint8Array(16));

@@ -98,12 +98,58 @@ export interface LinkClaims {
   exp: number;
 }
 
-/** The JWS media types Assent uses in `typ`. */
+/**
+ * The JWS `typ` of a consent receipt ({@link ReceiptClaims}); a verifier refuses any other.
+ *
+ * @example
+ * ```ts
+ * const { payload } = await jwtVerify(receipt, jwks, { typ: RECEIPT_TYP })
+ * ```
+ */
 export const RECEIPT_TYP = 'assent-receipt+jwt';
+/**
+ * The JWS `typ` of a signed tree head ({@link TreeHead}).
+ *
+ * @example
+ * ```ts
+ * const { payload, protectedHeader } = await compactVerify(sth, ledgerKey)
+ * if (protectedHeader.typ !== TREE_HEAD_TYP) throw new Error('not a signed tree head')
+ * const head = JSON.parse(fromUtf8(payload)) as TreeHead
+ * ```
+ */
 export const TREE_HEAD_TYP = 'assent-sth+jwt';
+/**
+ * The JWS `typ` of a link token ({@link LinkClaims}) the storefront backend signs.
+ *
+ * @example
+ * ```ts
+ * // What @assent/verifier's createLinkToken does, written with jose:
+ * const link = await new SignJWT({ cid: customerId })
+ *   .setProtectedHeader({ alg: 'EdDSA', typ: LINK_TYP })
+ *   .setSubject(subject).setIssuedAt().setExpirationTime('5m')
+ *   .sign(privateKey)
+ * ```
+ */
 export const LINK_TYP = 'assent-link+jwt';
 
+/**
+ * Every {@link ConsentStatus}, in the order the wire format lists them.
+ *
+ * @example
+ * ```ts
+ * if (!CONSENT_STATUSES.includes(value as ConsentStatus)) throw new TypeError('status')
+ * ```
+ */
 export const CONSENT_STATUSES: readonly ConsentStatus[] = ['given', 'refused', 'withdrawn', 'expired'];
+/**
+ * Every {@link ConsentMethod}, e.g. to build a filter menu or check a query parameter.
+ *
+ * @example
+ * ```ts
+ * const method = url.searchParams.get('method') ?? 'api'
+ * if (!CONSENT_METHODS.includes(method as ConsentMethod)) throw new TypeError(`unknown method ${method}`)
+ * ```
+ */
 export const CONSENT_METHODS: readonly ConsentMethod[] = [
   'banner:accept-all',
   'banner:reject-all',
@@ -114,6 +160,14 @@ export const CONSENT_METHODS: readonly ConsentMethod[] = [
   'sync',
 ];
 
-/** Largest `POST /v1/events` body the ledger accepts, in bytes. */
+/**
+ * Largest `POST /v1/events` body the ledger accepts, in bytes. `validateEvents` does not check it:
+ * the server must cap the body before parsing it.
+ *
+ * @example
+ * ```ts
+ * app.use('/v1/events', express.json({ limit: MAX_EVENTS_BODY_BYTES }))
+ * ```
+ */
 // 64 KiB, written as a literal so that bundlers drop it where it is unused.
 export const MAX_EVENTS_BODY_BYTES = 65_536;

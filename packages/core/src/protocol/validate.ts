@@ -1,11 +1,67 @@
 import { EventInvalid } from './errors.js';
 import { CONSENT_METHODS, CONSENT_STATUSES, type ConsentEvent } from './types.js';
 
+/**
+ * An event id: a lower-case UUIDv4 (version nibble 4, variant 10xx), as {@link createEventId} makes.
+ *
+ * @example
+ * ```ts
+ * UUID_V4.test(createEventId()) // true
+ * UUID_V4.test('0B6F9A64-2C1E-4D3B-9F7A-5E8C1D2B3A49') // false: upper case
+ * ```
+ */
 export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/**
+ * A device subject id: 16 bytes as unpadded base64url, 22 characters. The last character carries
+ * only 2 data bits, so it can only be `A`, `Q`, `g` or `w`; anything else is not an encoder's output.
+ *
+ * @example
+ * ```ts
+ * SUBJECT_ID.test(createSubjectId()) // true
+ * ```
+ */
 export const SUBJECT_ID = /^[A-Za-z0-9_-]{21}[AQgw]$/;
+/**
+ * A SHA-256 hash as the wire carries it: 32 bytes as unpadded base64url, 43 characters, the last
+ * one with its 2 padding bits zero.
+ *
+ * @example
+ * ```ts
+ * HASH_B64URL.test(encodeBase64url(sha256(utf8('abc')))) // true
+ * HASH_B64URL.test('ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0=') // false: padded
+ * ```
+ */
 export const HASH_B64URL = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+/**
+ * A purpose id: a lower-case letter, then up to 63 lower-case letters, digits or hyphens.
+ *
+ * @example
+ * ```ts
+ * PURPOSE_ID.test('face-payment') // true
+ * PURPOSE_ID.test('Ads') // false
+ * ```
+ */
 export const PURPOSE_ID = /^[a-z][a-z0-9-]{0,63}$/;
+/**
+ * A UTC time exactly as `Date.prototype.toISOString` prints it (milliseconds, `Z`, no offset).
+ * The shape only: {@link validateEvent} also refuses impossible dates such as February 30.
+ *
+ * @example
+ * ```ts
+ * RFC3339_UTC.test(new Date().toISOString()) // true
+ * RFC3339_UTC.test('2026-11-29T11:20:41.123+08:00') // false: offsets are not allowed
+ * ```
+ */
 export const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/**
+ * A jurisdiction code: ISO 3166-1 alpha-2 (`CN`), `EU`, or an ISO 3166-2 subdivision (`US-CA`).
+ *
+ * @example
+ * ```ts
+ * JURISDICTION.test('US-CA') // true
+ * JURISDICTION.test('usa') // false
+ * ```
+ */
 export const JURISDICTION = /^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$/;
 const LOCALE = /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,4}$/;
 const VERSION = /^[\x21-\x7e]{1,64}$/;
