@@ -395,13 +395,29 @@ describe('signed in on two devices', () => {
     await signIn(pb);
     // No decision on B yet, so no subject for the server: the page asks /api/link-token itself.
     expect(await pb.locator('script[data-link-token]').count()).toBe(0);
+    // The config arrives by fetch, after `load`: wait for the merged decision itself, not for a
+    // banner that may not have been drawn yet.
+    const marketing = () =>
+      pb.evaluate(() =>
+        (window as unknown as { assent?: { get(id: string): unknown } }).assent?.get('marketing-email'),
+      );
+    await expect
+      .poll(marketing, { timeout: 15_000, interval: 200 })
+      .toMatchObject({ status: 'refused', method: 'sync' });
     await pb.locator(sel.banner).waitFor({ state: 'detached', timeout: 15_000 });
-    const marketing = await pb.evaluate(() =>
-      (window as unknown as { assent: { get(id: string): unknown } }).assent.get('marketing-email'),
-    );
-    expect(marketing).toMatchObject({ status: 'refused', method: 'sync' });
     await pb.reload();
-    await pb.waitForTimeout(300);
+    // Once the loader is ready it has decided whether to ask: it must not.
+    const prompt = await pb.evaluate(async () => {
+      const a = (
+        window as unknown as {
+          assent: { ready: Promise<unknown>; consent: { needsPrompt(): { prompt: boolean } } };
+        }
+      ).assent;
+      await a.ready;
+      return a.consent.needsPrompt().prompt;
+    });
+    expect(prompt).toBe(false);
+    expect(await marketing()).toMatchObject({ status: 'refused' });
     expect(await pb.locator(sel.banner).count()).toBe(0);
     await b.close();
   });

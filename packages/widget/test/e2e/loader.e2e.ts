@@ -3,7 +3,7 @@
 import { purposeHashes } from '@assent/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeConfig } from '../fixtures/config.js';
-import { consentCookie, type Harness, harness, open, sel } from './lib/browser.js';
+import { consentCookie, type Harness, harness, open, sel, settled } from './lib/browser.js';
 import { storePage } from './lib/page.js';
 
 let h: Harness;
@@ -170,7 +170,7 @@ describe('loader in Chromium', () => {
     const before = h.server.requests.length;
     await page.reload();
     await page.waitForFunction(() => window.assent.consent !== undefined);
-    await page.waitForTimeout(300);
+    await settled(page);
     expect(h.server.requests.slice(before).filter((r) => r.includes('assent-ui.js'))).toEqual([]);
     expect(await page.evaluate(() => window.assent.allows('analytics'))).toBe(false);
     const change = await page.evaluate(async () => {

@@ -12,8 +12,9 @@ import { createKeyStore, createLedger, type Ledger } from '@assent/ledger';
 import { consentFromRequest, createConsentChecker, createLinkToken, createLocalJwks } from '@assent/verifier';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGate } from '../../../core/test/e2e/sync-server.js';
 import { storeConfig } from '../fixtures/config.js';
-import { type Harness, harness, open, sel } from './lib/browser.js';
+import { type Harness, harness, open, sel, settled } from './lib/browser.js';
 import { storePage } from './lib/page.js';
 
 let h: Harness;
@@ -117,43 +118,43 @@ describe('the script tag with a ledger', () => {
 
     const before = [fetched('assent-ui.js'), fetched('assent-sync.js')];
     await page.reload({ waitUntil: 'load' });
-    await page.waitForTimeout(500);
+    await settled(page);
     expect([fetched('assent-ui.js'), fetched('assent-sync.js')]).toEqual(before);
     expect(watch.errors).toEqual([]);
     await context.close();
   });
 
   it('a decision the ledger could not take waits for the next page, which fetches sync at idle and delivers it once', async () => {
-    const ctx = await h.browser.newContext();
-    let refused = 0;
-    // Unreachable (503) while the first page is open.
-    await ctx.route(`${ledgerUrl}/v1/events`, (route) =>
-      route.request().method() === 'POST' && ++refused
-        ? route.fulfill({
-            status: 503,
-            headers: { 'access-control-allow-origin': h.server.origin, 'retry-after': '3600' },
-            body: '',
-          })
-        : route.continue(),
-    );
-    const { page } = await open(h, '/', {}, ctx);
-    const change = await page.evaluate(() => window.assent.rejectAll());
-    const subject = await subjectOf(page);
-    // Sync loaded and tried: the ledger answered 503 (retry in an hour).
-    await expect.poll(() => refused, { timeout: 10_000 }).toBeGreaterThan(0);
-    expect(await flag(page)).toBe('1');
-    await page.close();
-    await ctx.unroute(`${ledgerUrl}/v1/events`);
+    // A gate in front of the ledger: while closed, nothing reaches it, not even the beacon the
+    // page sends as it closes (route interception does not see those).
+    const gate = await startGate(ledgerUrl);
+    h.server.route('/gated', storePage({ config: { ...storeConfig(), ledgerUrl: gate.url } }));
+    try {
+      const ctx = await h.browser.newContext();
+      gate.open = false;
+      const { page } = await open(h, '/gated', {}, ctx);
+      const change = await page.evaluate(() => window.assent.rejectAll());
+      const subject = await subjectOf(page);
+      // Sync loaded and tried, and the ledger could not be reached.
+      await expect.poll(() => gate.refused.length, { timeout: 10_000 }).toBeGreaterThan(0);
+      expect(await flag(page)).toBe('1');
+      await page.close();
+      // Whatever the closing page sent was refused too: the ledger has nothing yet.
+      expect(await entries(subject)).toEqual([]);
+      gate.open = true;
 
-    const before = fetched('assent-sync.js');
-    const { page: next } = await open(h, '/', {}, ctx);
-    // A returning visitor: no banner, but something waits, so sync comes at idle and drains it.
-    await expect.poll(() => fetched('assent-sync.js'), { timeout: 10_000 }).toBeGreaterThan(before);
-    await expect.poll(() => flag(next), { timeout: 15_000 }).toBeNull();
-    expect((await entries(subject)).map((e) => e.id)).toEqual([change!.event.id]);
-    expect(await receiptCookie(ctx)).toBeTruthy();
-    expect(await next.locator(sel.banner).count()).toBe(0);
-    await ctx.close();
+      const before = fetched('assent-sync.js');
+      const { page: next } = await open(h, '/gated', {}, ctx);
+      // A returning visitor: no banner, but something waits, so sync comes at idle and drains it.
+      await expect.poll(() => fetched('assent-sync.js'), { timeout: 10_000 }).toBeGreaterThan(before);
+      await expect.poll(() => flag(next), { timeout: 15_000 }).toBeNull();
+      expect((await entries(subject)).map((e) => e.id)).toEqual([change!.event.id]);
+      expect(await receiptCookie(ctx)).toBeTruthy();
+      expect(await next.locator(sel.banner).count()).toBe(0);
+      await ctx.close();
+    } finally {
+      await gate.close();
+    }
   });
 
   it('device A refuses marketing; device B, a fresh browser, links and shows it refused without a banner', async () => {
@@ -198,7 +199,7 @@ describe('the script tag with a ledger', () => {
     });
     // A later page of device B: no banner, marketing shown refused.
     await b.page.reload({ waitUntil: 'load' });
-    await b.page.waitForTimeout(300);
+    await settled(b.page);
     expect(await b.page.locator(sel.banner).count()).toBe(0);
     await b.page.locator(sel.settings).click();
     const row = b.page.locator('assent-widget [data-purpose="marketing-email"] [role="switch"]');
@@ -245,7 +246,7 @@ describe('the script tag with a ledger', () => {
       ),
     );
     expect(err).toMatch(/ledgerUrl/);
-    await page.waitForTimeout(300);
+    await settled(page);
     expect(fetched('assent-sync.js')).toBe(before);
     expect(await flag(page)).toBeNull();
     await context.close();

@@ -81,3 +81,16 @@ declare global {
     assent: import('@assent/widget').AssentApi;
   }
 }
+
+/**
+ * Before asserting that something did not happen: the loader is ready, the page has been idle
+ * (the loader defers optional work to an idle callback), and the requests that work would have
+ * sent have had time to arrive. Better than a bare sleep on a loaded machine.
+ */
+export async function settled(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    await window.assent.ready;
+    await new Promise((r) => requestIdleCallback(r, { timeout: 3000 }));
+  });
+  await page.waitForTimeout(200);
+}
