@@ -82,6 +82,38 @@ describe('createSync: delivery', () => {
     expect((await again.receipts()).map((r) => r.id)).toEqual([a.id, b.id]);
   });
 
+  it('a delivery under way leaves out an event whose IndexedDB write has not finished', async () => {
+    // A slow disk: each outbox write lands 40 ms after it was asked for.
+    const memory = createMemorySyncStore();
+    const written = new Set<string>();
+    const slow: typeof memory.outbox = {
+      ...memory.outbox,
+      async set(k, v) {
+        await new Promise((r) => setTimeout(r, 40));
+        await memory.outbox.set(k, v);
+        written.add(k);
+      },
+    };
+    const net = createNet();
+    const consent = createConsent(small());
+    let b: ConsentEvent | undefined;
+    const sentUnwritten: string[] = [];
+    net.onRequest = async (r) => {
+      if (!r.url.endsWith('/v1/events')) return;
+      for (const e of JSON.parse(r.body) as ConsentEvent[]) if (!written.has(e.id)) sentUnwritten.push(e.id);
+      // While the first request is under way, the shopper decides again.
+      b ??= consent.set({ ads: false })!.event;
+    };
+    const sync = start(consent, net, { store: { outbox: slow, receipts: memory.receipts } });
+    const receipts: string[] = [];
+    sync.on('receipt', (x) => receipts.push(x.event.id));
+    const a = consent.acceptAll()!.event;
+    await until(async () => receipts.length === 2);
+    expect(sentUnwritten).toEqual([]);
+    expect(receipts).toEqual([a.id, b!.id]);
+    expect(idsOf(await inLedger(consent.subject))).toEqual([a.id, b!.id]);
+  });
+
   it('offline through two reloads: events wait, then reach the ledger exactly once and in order', async () => {
     const dbName = fresh();
     const net = createNet();

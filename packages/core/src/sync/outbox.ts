@@ -57,6 +57,8 @@ const isEntry = (k: string, v: unknown): v is OutboxEntry => {
  */
 export function createOutbox(kv: SyncKv, max: number, warn: (m: string) => void) {
   const all = new Map<string, OutboxEntry>();
+  // IndexedDB writes under way: a delivery waits for them (see `written`) before it takes a batch.
+  const writes = new Set<Promise<void>>();
   let last = 0;
   const sorted = () => [...all.values()].sort(byOrder);
   const waiting = () => sorted().filter((e) => !e.error);
@@ -87,7 +89,13 @@ export function createOutbox(kv: SyncKv, max: number, warn: (m: string) => void)
       last = now > last ? now : last + 0.001;
       const entry: OutboxEntry = { event, n: last };
       all.set(event.id, entry);
-      await write(entry);
+      const w = write(entry);
+      writes.add(w);
+      try {
+        await w;
+      } finally {
+        writes.delete(w);
+      }
       await remove(
         compactable(
           waiting().map((e) => e.event),
@@ -96,7 +104,10 @@ export function createOutbox(kv: SyncKv, max: number, warn: (m: string) => void)
       );
     },
     has: (id: string) => all.has(id),
+    /** Every event waiting, written down or not (what a page being unloaded beacons). */
     waiting,
+    /** Resolves once every write asked for so far has finished (succeeded or failed). */
+    written: () => Promise.allSettled(writes),
     rejected: () => sorted().filter((e) => e.error),
     remove,
     /** Keep a refused event aside with its error (the newest {@link MAX_REJECTED} are kept). */

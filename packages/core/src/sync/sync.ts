@@ -321,6 +321,8 @@ export function createSync(options: SyncOptions): Sync {
   async function drain() {
     let limit = MAX_BATCH;
     while (!stopped) {
+      // Written down before sent: events queued while an earlier request was under way included.
+      await outbox.written();
       const batch = batchOf(outbox.waiting(), limit);
       if (!batch.length) return;
       const keepalive = hidden();
@@ -503,6 +505,8 @@ export function createSync(options: SyncOptions): Sync {
   const onVisibility = () => void flush();
   // The page is going away: what still waits goes by beacon (unless a keepalive request already
   // carries it). Its answer is lost, so the events stay queued, and the next page sends them again.
+  // Events whose IndexedDB write is still under way go too: the unload may abort that write, and
+  // then the beacon (or, on the next page, the history's journal) is all that is left of them.
   const onPageHide = () => {
     const batch = batchOf(outbox.waiting(), MAX_BATCH);
     if (batch.length && !keepaliveInFlight)
