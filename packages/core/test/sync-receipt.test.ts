@@ -23,6 +23,7 @@ import {
   type SyncErrorDetail,
   writeReceiptCookie,
 } from '@assent/core/sync';
+import { AssentError, ReceiptInvalid } from '@assent/core/protocol';
 import { consentFromRequest, createLocalJwks, verifyReceipt } from '@assent/verifier';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { small } from './fixtures.js';
@@ -258,6 +259,83 @@ describe('receipt checks', () => {
     await refused(t, /a key the ledger does not publish/);
   });
 
+  // createReceiptCheck itself: each way a receipt can be wrong rejects with ReceiptInvalid.
+  describe('createReceiptCheck rejects with ReceiptInvalid (ERR_RECEIPT_INVALID)', () => {
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const parts = (jws: string) => {
+      const [h, p, sig] = jws.split('.');
+      return {
+        header: JSON.parse(Buffer.from(h!, 'base64url').toString()) as Record<string, unknown>,
+        claims: JSON.parse(Buffer.from(p!, 'base64url').toString()) as Record<string, unknown>,
+        sig: sig!,
+      };
+    };
+    // Re-encodes header and claims after `edit`, keeping the (now stale) signature: the structural
+    // checks must refuse these before any signature is looked at.
+    const tamper =
+      (edit: (h: Record<string, unknown>, c: Record<string, unknown>) => void) => (jws: string) => {
+        const { header, claims, sig } = parts(jws);
+        edit(header, claims);
+        return `${b64(header)}.${b64(claims)}.${sig}`;
+      };
+    const cases: [string, (jws: string, event: ConsentEvent) => string | Promise<string>, RegExp][] = [
+      ['not a compact JWS', () => 'not-a-jws', /is not a compact JWS/],
+      ['a JWS with four parts', (jws) => `${jws}.x`, /is not a compact JWS/],
+      [
+        'claims that are not JSON',
+        (jws) => jws.replace(/\.[^.]+\./, `.${Buffer.from('{').toString('base64url')}.`),
+        /is not a compact JWS/,
+      ],
+      ['alg none', tamper((h) => (h.alg = 'none')), /is not signed with EdDSA/],
+      ['alg ES256', tamper((h) => (h.alg = 'ES256')), /is not signed with EdDSA/],
+      ['another typ', tamper((h) => (h.typ = 'JWT')), /is not an assent-receipt\+jwt/],
+      ['no kid', tamper((h) => delete h.kid), /is not an assent-receipt\+jwt/],
+      [
+        'another jti',
+        tamper((_, c) => (c.jti = '00000000-0000-4000-8000-000000000000')),
+        /names another event/,
+      ],
+      ['another sub', tamper((_, c) => (c.sub = 'AAAAAAAAAAAAAAAAAAAAAA')), /names another event/],
+      ['no seq', tamper((_, c) => delete c.seq), /names another event/],
+      [
+        'a purpose missing',
+        tamper((_, c) => delete (c.cns as Record<string, unknown>).ads),
+        /does not confirm ads/,
+      ],
+      [
+        'a purpose hash changed',
+        tamper((_, c) => {
+          const ads = (c.cns as Record<string, { hash: string }>).ads!;
+          ads.hash = `${ads.hash.startsWith('A') ? 'B' : 'A'}${ads.hash.slice(1)}`;
+        }),
+        /does not confirm ads/,
+      ],
+      [
+        'a key the ledger does not publish',
+        async (_, event) => (await other.ledger.append([event]))[0]!,
+        /does not publish/,
+      ],
+      ['a signature that does not verify', (jws) => flip(jws), /signature that does not verify/],
+    ];
+    for (const [name, make, why] of cases)
+      it(name, async () => {
+        const net = createNet();
+        const check = createReceiptCheck(`${ledger.url}/.well-known/jwks.json`, net.fetch);
+        const event = createConsent(small()).acceptAll()!.event;
+        const [receipt] = await ledger.ledger.append([event]);
+        // The untouched receipt passes, so each case fails only because of its own change.
+        await expect(check(receipt!, event)).resolves.toMatchObject({ verified: true });
+        const e = await check(await make(receipt!, event), event).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        expect(e).toBeInstanceOf(ReceiptInvalid);
+        expect(e).toBeInstanceOf(AssentError);
+        expect(e).toMatchObject({ code: 'ERR_RECEIPT_INVALID', name: 'ReceiptInvalid' });
+        expect((e as Error).message).toMatch(why);
+      });
+  });
+
   it('asks for the JWKS again for an unknown kid, at most every 30 s: a rotated-in key is found', async () => {
     const net = createNet();
     let jwks = other.ledger.jwks();
@@ -267,7 +345,7 @@ describe('receipt checks', () => {
     const fetches = () => net.requests.filter((r) => r.url.endsWith('/jwks.json')).length;
     const event = createConsent(small()).acceptAll()!.event;
     const [receipt] = await ledger.ledger.append([event]);
-    await expect(check(receipt!, event)).rejects.toThrow(/does not publish/);
+    await expect(check(receipt!, event)).rejects.toThrow(ReceiptInvalid);
     t += 10_000;
     await expect(check(receipt!, event)).rejects.toThrow(/does not publish/);
     expect(fetches()).toBe(1);

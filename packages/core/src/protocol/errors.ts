@@ -70,3 +70,22 @@ export class CanonicalizationFailed extends AssentError {
   static override code = 'ERR_JCS';
   override readonly code = 'ERR_JCS';
 }
+
+/**
+ * A consent receipt that fails a device-side check: not a compact `assent-receipt+jwt` signed with
+ * EdDSA, for another event or subject, not confirming every purpose as sent, or signed by a key
+ * the ledger does not publish or with a signature that does not verify. Sync reports it as a
+ * `sync-error` with this code.
+ *
+ * @example
+ * ```ts
+ * const check = createReceiptCheck(`${ledgerUrl}/.well-known/jwks.json`, fetch)
+ * try { await check(receipt, event) } catch (e) {
+ *   if (e instanceof ReceiptInvalid) console.warn(e.code, e.message) // 'ERR_RECEIPT_INVALID' ...
+ * }
+ * ```
+ */
+export class ReceiptInvalid extends AssentError {
+  static override code = 'ERR_RECEIPT_INVALID';
+  override readonly code = 'ERR_RECEIPT_INVALID';
+}

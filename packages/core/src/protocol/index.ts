@@ -1,6 +1,12 @@
 // @assent/core/protocol: the wire formats shared by the widget, the ledger and the verifier.
 // Free of DOM code, so servers and edge runtimes can import it.
-export { AssentError, CanonicalizationFailed, ConfigInvalid, EventInvalid } from './errors.js';
+export {
+  AssentError,
+  CanonicalizationFailed,
+  ConfigInvalid,
+  EventInvalid,
+  ReceiptInvalid,
+} from './errors.js';
 export { canonicalize } from './jcs.js';
 export { sha256 } from './sha256.js';
 export { decodeBase64url, encodeBase64url } from './base64url.js';

@@ -1,3 +1,4 @@
+import { ReceiptInvalid } from '../protocol/errors.js';
 import { fromUtf8, utf8 } from '../protocol/lib/utf8.js';
 import { type ConsentEvent, RECEIPT_TYP, type ReceiptClaims } from '../protocol/types.js';
 
@@ -77,8 +78,9 @@ export function decodeJws(
  * A receipt checker for one ledger: the receipt must be an `assent-receipt+jwt` for exactly this
  * event (its `jti`, `sub` and every purpose's status and hash), and, where the engine supports
  * Ed25519, signed by a key of the ledger's JWKS (fetched once, again for an unknown `kid` at most
- * every 30 s). Rejects with an `Error` saying what is wrong; resolves `verified: false` when the
- * signature could not be checked (no Ed25519 here, JWKS unreachable).
+ * every 30 s). Rejects with {@link ReceiptInvalid} (`ERR_RECEIPT_INVALID`) saying what is wrong;
+ * resolves `verified: false` when the signature could not be checked (no Ed25519 here, JWKS
+ * unreachable).
  *
  * @example
  * ```ts
@@ -93,7 +95,8 @@ export function createReceiptCheck(jwksUrl: string, fetchFn: typeof fetch, now =
     fetchedAt = now();
     keys = (async () => {
       const res = await fetchFn(jwksUrl, { credentials: 'omit' });
-      if (!res.ok) throw Error(`JWKS ${res.status}`);
+      // Caught by the receipt check, which then keeps the receipt unverified; never seen by callers.
+      if (!res.ok) throw new ReceiptInvalid(`JWKS ${res.status}`);
       const out = new Map<string, CryptoKey>();
       for (const k of ((await res.json()) as { keys?: Record<string, unknown>[] }).keys ?? [])
         if (k.kty === 'OKP' && k.crv === 'Ed25519' && typeof k.kid === 'string' && typeof k.x === 'string')
@@ -115,7 +118,7 @@ export function createReceiptCheck(jwksUrl: string, fetchFn: typeof fetch, now =
   return async (jws: string, event: ConsentEvent): Promise<{ claims: ReceiptClaims; verified: boolean }> => {
     const d = decodeJws(jws);
     const fail = (why: string): never => {
-      throw Error(`the receipt for event ${event.id} ${why}`);
+      throw new ReceiptInvalid(`the receipt for event ${event.id} ${why}`);
     };
     if (!d) return fail('is not a compact JWS');
     const { header, claims } = d;
