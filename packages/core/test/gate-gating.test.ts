@@ -86,6 +86,25 @@ describe('createGate: scripts', () => {
     expect(s.hasAttribute('async')).toBe(true);
   });
 
+  it('keeps defer (and nomodule, fetchpriority) on a classic external script', () => {
+    html(
+      `<script type="text/plain" data-assent="analytics" data-src="https://tags.test/d.js"
+        defer nomodule fetchpriority="low" nonce="d3fer"></script>`,
+    );
+    start(fakeConsent({ analytics: true }));
+    const s = scripts()[0]!;
+    // No data-type: a classic script, not a module.
+    expect(s.type).toBe('');
+    expect(s.getAttribute('src')).toBe('https://tags.test/d.js');
+    expect(s.hasAttribute('defer')).toBe(true);
+    expect(s.defer).toBe(true);
+    expect(s.hasAttribute('nomodule')).toBe(true);
+    expect(s.getAttribute('fetchpriority')).toBe('low');
+    expect(s.getAttribute('nonce')).toBe('d3fer');
+    // Not async: like a deferred parser script, it runs in order with the other gated scripts.
+    expect(s.async).toBe(false);
+  });
+
   it('copies inline code', () => {
     html(`<script type="text/plain" data-assent="analytics">window.__x = 1 &lt; 2</script>`);
     const text = scripts()[0]!.text;
