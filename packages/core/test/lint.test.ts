@@ -16,8 +16,9 @@ const ABROAD = 8;
 const ORDERS = 0;
 
 /**
- * Every rule: a change that must trigger it (with the path it must name) and a change to the same
- * field that must not. Both start from the example config, which lints clean.
+ * Every rule: a change that must trigger it (with the path it must name), and a fix that must
+ * silence it, applied on top of that change. Both start from the example config, which lints
+ * clean.
  */
 const RULES: Record<string, { fail: (c: Raw) => void; path: string; pass: (c: Raw) => void }> = {
   ASSENT_CONTROLLER_MISSING: {
@@ -71,7 +72,25 @@ const RULES: Record<string, { fail: (c: Raw) => void; path: string; pass: (c: Ra
   ASSENT_PUBLIC_NOT_SEPARATE: {
     fail: (c) => Object.assign(c.purposes[ORDERS], { publicDisclosure: true }),
     path: `$.purposes[${ORDERS}].basis`,
-    pass: (c) => Object.assign(c.purposes[ANALYTICS], { publicDisclosure: true }),
+    // Public disclosure is fine on a consent purpose (asked for separately).
+    pass: (c) => {
+      c.purposes[ORDERS].publicDisclosure = false;
+      c.purposes[ANALYTICS].publicDisclosure = true;
+    },
+  },
+  ASSENT_NON_CONSENT_TRANSFER: {
+    fail: (c) =>
+      Object.assign(c.purposes[ORDERS], {
+        transfer: { country: 'US', recipient: 'Parcel Hub Inc.', contact: 'privacy@parcelhub.example' },
+      }),
+    path: `$.purposes[${ORDERS}].transfer`,
+    // The same overseas party, entrusted to process in China instead: a processor, no transfer.
+    pass: (c) => {
+      delete c.purposes[ORDERS].transfer;
+      c.purposes[ORDERS].recipients = [
+        { name: 'Parcel Hub Inc.', contact: 'privacy@parcelhub.example', role: 'processor' },
+      ];
+    },
   },
   ASSENT_RETENTION_MISSING: {
     fail: (c) => delete c.purposes[ANALYTICS].retention,
@@ -106,12 +125,29 @@ const RULES: Record<string, { fail: (c: Raw) => void; path: string; pass: (c: Ra
   ASSENT_OPT_OUT_IN_OPT_IN_REGION: {
     fail: (c) => Object.assign(c.jurisdictions.EU, { model: 'opt-out' }),
     path: '$.jurisdictions.EU.model',
-    pass: (c) => Object.assign(c.jurisdictions, { 'US-VA': { model: 'opt-out' } }),
+    // Opt-out is fine where the law allows it.
+    pass: (c) => {
+      c.jurisdictions.EU.model = 'opt-in';
+      c.jurisdictions['US-VA'] = { model: 'opt-out' };
+    },
+  },
+  ASSENT_OPT_OUT_DEFAULT: {
+    fail: (c) => Object.assign(c.jurisdictions.default, { model: 'opt-out' }),
+    path: '$.jurisdictions.default.model',
+    // Opt-out listed by code, the default opt-in.
+    pass: (c) => {
+      c.jurisdictions.default.model = 'opt-in';
+      c.jurisdictions['US-VA'] = { model: 'opt-out' };
+    },
   },
   ASSENT_GRADE_OVERRULED: {
     fail: (c) => Object.assign(c.categories[8], { grade: 'general' }),
     path: '$.categories[8].grade',
-    pass: (c) => Object.assign(c.categories[5], { grade: 'sensitive' }),
+    // Grading up is always allowed.
+    pass: (c) => {
+      c.categories[8].grade = 'sensitive';
+      c.categories[5].grade = 'sensitive';
+    },
   },
   ASSENT_MINOR_DATA: {
     fail: (c) => Object.assign(c.categories[7], { kind: 'minor' }),
@@ -147,9 +183,44 @@ describe('lintConfig', () => {
       expect(f.message['zh-CN']).toMatch(/[\u4e00-\u9fff]/);
     });
     it(`${rule.code}: quiet once fixed`, () => {
-      expect(codes(lint(mutate(t.pass)))).not.toContain(rule.code);
+      const fixed = lint(
+        mutate((c) => {
+          t.fail(c);
+          t.pass(c);
+        }),
+      );
+      expect(codes(fixed)).not.toContain(rule.code);
     });
   }
+
+  it('ASSENT_NON_CONSENT_TRANSFER: also a third-party recipient of a contract purpose, not a processor', () => {
+    const found = only(
+      lint(
+        mutate((c) => {
+          c.purposes[ORDERS].recipients = [
+            { name: 'Parcel Hub Inc.', contact: 'privacy@parcelhub.example', role: 'third-party' },
+          ];
+        }),
+      ),
+      'ASSENT_NON_CONSENT_TRANSFER',
+    );
+    expect(found.map((f) => f.path)).toEqual([`$.purposes[${ORDERS}].recipients`]);
+  });
+
+  it('ASSENT_OPT_OUT_DEFAULT: also a defaultJurisdiction whose rule is opt-out', () => {
+    const found = only(
+      lint(
+        mutate((c) => {
+          c.defaultJurisdiction = 'US-CA';
+        }),
+      ),
+      'ASSENT_OPT_OUT_DEFAULT',
+    );
+    expect(found.map((f) => f.path)).toEqual(['$.defaultJurisdiction']);
+    expect(codes(lint(mutate((c) => Object.assign(c, { defaultJurisdiction: 'CN' }))))).not.toContain(
+      'ASSENT_OPT_OUT_DEFAULT',
+    );
+  });
 
   it('reports errors before warnings', () => {
     const findings = lint(

@@ -255,6 +255,32 @@ export const LINT_RULES: readonly LintRule[] = [
     },
   },
   {
+    code: 'ASSENT_NON_CONSENT_TRANSFER',
+    severity: 'warning',
+    reference: 'PIPL Arts. 13(1)2, 23, 38-39',
+    summary: {
+      en: 'A purpose not based on consent sends data abroad or to a third party.',
+      'zh-CN': '不以同意为依据的目的向境外或第三方提供个人信息。',
+    },
+    check(c, report) {
+      for (const [p, path] of allPurposes(c)) {
+        if (p.basis === 'consent') continue;
+        if (p.transfer)
+          report(
+            `${path}.transfer`,
+            `"${p.id}" (basis ${p.basis}) transfers data abroad without asking: only if strictly necessary for it, with the shopper told the recipient, country and contact, and an Art. 38 mechanism (CAC security assessment, certification or standard contract) in place; otherwise make it a consent purpose, asked for separately.`,
+            `“${p.id}”（依据：${p.basis}）未经同意向境外提供个人信息：仅限履行所必需，须告知境外接收方、国家和联系方式，并具备第三十八条规定的条件（安全评估、认证或标准合同）；否则应改为以单独同意为依据。`,
+          );
+        if (thirdParties(p).length)
+          report(
+            `${path}.recipients`,
+            `"${p.id}" (basis ${p.basis}) provides data to a third party without asking: only if strictly necessary for it (a carrier delivering the order, an authority the law names); otherwise make it a consent purpose, asked for separately, or mark an entrusted party "role": "processor".`,
+            `“${p.id}”（依据：${p.basis}）未经同意向第三方提供个人信息：仅限履行所必需（如承运商配送、法定机关）；否则应改为以单独同意为依据，受托处理者请标注 "role": "processor"。`,
+          );
+      }
+    },
+  },
+  {
     code: 'ASSENT_RETENTION_MISSING',
     severity: 'error',
     reference: 'PIPL Arts. 17(1)3, 19; GB/T 35273-2020 §6.1; GDPR Art. 13(2)(a)',
@@ -408,6 +434,33 @@ export const LINT_RULES: readonly LintRule[] = [
             `${code} requires consent before processing: use "opt-in".`,
             `${code} 要求在处理前取得同意：请使用 "opt-in"。`,
           );
+    },
+  },
+  {
+    code: 'ASSENT_OPT_OUT_DEFAULT',
+    severity: 'error',
+    reference: 'PIPL Arts. 13-14; GDPR Arts. 6(1)(a), 7',
+    summary: {
+      en: 'Shoppers from unlisted or unknown regions get an opt-out model.',
+      'zh-CN': '未列出或无法确定地区的购物者适用“默认同意、可退出”模式。',
+    },
+    check(c, report) {
+      const rules = c.jurisdictions ?? {};
+      // The rule for a shopper whose region is unknown, or listed nowhere: it must ask first,
+      // since that shopper may well be in China or Europe.
+      if (rules.default?.model === 'opt-out')
+        report(
+          '$.jurisdictions.default.model',
+          'The default rule is opt-out: shoppers from every region you did not list, and all whose region is unknown, would be tracked without being asked. Make the default "opt-in" and list the opt-out regions (US-CA, ...) by code.',
+          '默认规则为“可退出”：未列出地区及无法确定地区的购物者将未经同意被处理。请将默认规则设为 "opt-in"，并按代码单独列出适用“可退出”的地区（如 US-CA）。',
+        );
+      const d = c.defaultJurisdiction;
+      if (d && (rules[d] ?? rules[d.slice(0, 2)])?.model === 'opt-out')
+        report(
+          '$.defaultJurisdiction',
+          `Shoppers whose region is unknown are treated as ${d}, an opt-out jurisdiction: they would be tracked without being asked. Use an opt-in jurisdiction (or none) as the default.`,
+          `无法确定地区的购物者被视为 ${d}（“可退出”地区），将未经同意被处理。请以适用事先同意的地区作为默认（或不设置）。`,
+        );
     },
   },
   {
