@@ -35,17 +35,43 @@ export class Signer {
   readonly kid: string;
   readonly #key: KeyObject;
   readonly #workers: Worker[] = [];
+  readonly #threads: number;
   readonly #jobs = new Map<number, Job>();
   readonly #prefixes = new Map<string, string>();
   #scratch = Buffer.allocUnsafe(2048);
   #next = 0;
   #rr = 0;
+  #closed = false;
 
   constructor(kid: string, key: KeyObject, threads = 0) {
     this.kid = kid;
     this.#key = key;
-    const jwk = key.export({ format: 'jwk' });
-    for (let i = 0; i < threads; i++) {
+    this.#threads = threads;
+  }
+
+  /** Worker threads this signer may use (started on first use). */
+  get threads(): number {
+    return this.#threads;
+  }
+
+  /** The private key, for a thread that signs with it (KeyObjects can be posted to threads). */
+  get key(): KeyObject {
+    return this.#key;
+  }
+
+  /** `base64url(header).`: the start of every JWS of this key and `typ`. */
+  prefix(typ: string): string {
+    let prefix = this.#prefixes.get(typ);
+    if (prefix === undefined) {
+      prefix = `${this.header(typ)}.`;
+      this.#prefixes.set(typ, prefix);
+    }
+    return prefix;
+  }
+
+  #start(): void {
+    const jwk = this.#key.export({ format: 'jwk' });
+    for (let i = 0; i < this.#threads; i++) {
       const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { jwk } });
       w.on('message', (m: { id: number; out: string }) => {
         const job = this.#jobs.get(m.id);
@@ -76,16 +102,13 @@ export class Signer {
    * batches when there is one. JWS segments are ASCII, so the signing input is written as latin1.
    */
   async signMany(typ: string, payloads: readonly string[]): Promise<string[]> {
-    let prefix = this.#prefixes.get(typ);
-    if (prefix === undefined) {
-      prefix = `${this.header(typ)}.`;
-      this.#prefixes.set(typ, prefix);
-    }
+    const prefix = this.prefix(typ);
     const inputs = payloads.map((p) => prefix + Buffer.from(p, 'utf8').toString('base64url'));
-    if (this.#workers.length === 0 || inputs.length < INLINE_BELOW) {
+    if (this.#threads === 0 || this.#closed || inputs.length < INLINE_BELOW) {
       for (let i = 0; i < inputs.length; i++) inputs[i] = `${inputs[i]}.${this.#signInput(inputs[i]!)}`;
       return inputs;
     }
+    if (this.#workers.length === 0) this.#start();
     // Spread a large batch over every worker; a small one goes to the next worker in turn.
     const parts = Math.min(this.#workers.length, Math.ceil(inputs.length / 64));
     const size = Math.ceil(inputs.length / parts);
@@ -117,6 +140,7 @@ export class Signer {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     await Promise.all(this.#workers.map((w) => w.terminate()));
     this.#workers.length = 0;
   }

@@ -53,4 +53,25 @@ describe('SQLite group commit durability', () => {
     expect(after.status).toBe(503);
     expect(await ledger.store.treeSize()).toBe(1);
   });
+
+  // Two writers on one file: the second one's log is stale. Inline writes (signingThreads 0) and the
+  // writer thread (1) must both refuse to write over the other's entries, then resume from the file.
+  for (const signingThreads of [0, 1]) {
+    it(`refuses to write over entries another process appended, then continues the log (signingThreads ${signingThreads})`, async () => {
+      const database = `${fx.dir}/shared-${signingThreads}.db`;
+      const a = await fx.ledger({ database, signingThreads });
+      const b = await fx.ledger({ database, signingThreads });
+      await a.append([makeEvent()]);
+      const stale = await b
+        .append([makeEvent()])
+        .catch((e: { code?: string; cause?: { code?: string } }) => e);
+      expect(stale).toMatchObject({ code: 'ERR_STORAGE_UNAVAILABLE', cause: { code: 'ERR_LOG_CONFLICT' } });
+      const [receipt] = await b.append([makeEvent()]);
+      const claims = JSON.parse(Buffer.from(receipt!.split('.')[1]!, 'base64url').toString('utf8'));
+      expect(claims.seq).toBe(1);
+      await a.close();
+      expect(await b.store.treeSize()).toBe(2);
+      expect((await b.verify()).ok).toBe(true);
+    });
+  }
 });

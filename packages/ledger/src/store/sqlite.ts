@@ -18,18 +18,21 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { CompactRange, type NodeCoord, cover } from '../merkle.js';
+import { RECEIPT_TYP } from '@assent/core/protocol';
 import {
   type EntryRow,
   type EventItem,
   type Integration,
   type Item,
   type SequenceContext,
+  type Sequenced,
   sequence,
   signReceipts,
 } from '../sequence.js';
 import { signTreeHead, treeHeadDue } from '../tree-head.js';
 import { LogConflict, StorageUnavailable } from '../errors.js';
 import { SqliteStatsReader, sqliteStats } from './sqlite-stats.js';
+import { SqliteWriter, WriterError } from './sqlite-writer.js';
 import type {
   AccessRecord,
   CommitOptions,
@@ -100,6 +103,11 @@ const toToken = (r: TokenRow): TokenRecord => ({
 });
 
 const MAX_INFLIGHT_BATCHES = 8;
+
+// With a writer thread, batches of at least this many receipts are signed on the signer's threads
+// before they go to the writer (the signatures of a large batch then run beside the writer's inserts
+// of the previous one); smaller ones are signed by the writer thread itself (one hand-off less).
+const SIGN_APART_FROM = 64;
 
 const CHECKPOINTER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -257,6 +265,9 @@ export class SqliteStore implements Store {
   #headTimer: NodeJS.Timeout | undefined;
   readonly #q: ReturnType<typeof prepareStatements>;
   #writeTx: Database.Transaction<(group: PendingBatch[]) => void> | undefined;
+  /** The writer thread (a database file on a machine with signing threads), else writes are inline. */
+  #writer: SqliteWriter | undefined;
+  #lastPosted: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: SequenceContext | undefined, options: SqliteStoreOptions) {
     this.#ctx = ctx;
@@ -291,6 +302,8 @@ export class SqliteStore implements Store {
         this.#checkpointer.unref();
       }
       this.db.exec(SCHEMA);
+      if (ctx && ctx.signer.threads > 0 && options.file !== ':memory:' && options.file !== '')
+        this.#writer = new SqliteWriter(options.file, ctx.signer.key, ctx.signer.prefix(RECEIPT_TYP));
     }
     this.#q = prepareStatements(this.db);
     this.#range = this.#loadRange();
@@ -451,13 +464,21 @@ export class SqliteStore implements Store {
       entry = { start, end, root, epoch, fresh, resolve, reject };
     });
     this.#order.push(entry);
-    signReceipts(ctx.signer, seqd).then(
+    (this.#writer
+      ? this.#toWriter(this.#writer, seqd, epoch, start, fresh)
+      : signReceipts(ctx.signer, seqd)
+    ).then(
       (r) => {
         entry.result = r;
         this.#kickWriter();
       },
       (e) => {
-        entry.error = e;
+        entry.error =
+          e instanceof WriterError
+            ? e.conflict
+              ? new LogConflict(e.message)
+              : new StorageUnavailable('the database did not commit', { cause: e })
+            : e;
         this.#kickWriter();
       },
     );
@@ -488,6 +509,61 @@ export class SqliteStore implements Store {
     settle(byId);
     for (const id of first.keys()) this.#pendingIds.delete(id);
     await this.#settleRepeats(sameBatch);
+  }
+
+  /** Sign (here, on the signer's threads or on the writer's) and commit a batch on the writer thread. */
+  async #toWriter(
+    writer: SqliteWriter,
+    s: Sequenced,
+    epoch: number,
+    start: number,
+    fresh: Waiting[],
+  ): Promise<Integration> {
+    const signHere = s.payloads.length >= SIGN_APART_FROM;
+    const unlink: string[] = [];
+    for (const w of fresh) if (w.item.kind === 'erasure') unlink.push(w.item.subject);
+    const claims: number[] = [];
+    if (!signHere) for (const r of s.claimRows) claims.push(r.seq - start);
+    const batch = {
+      epoch,
+      start,
+      rows: s.rows,
+      nodes: s.nodes,
+      links: s.links,
+      erasures: s.erasures,
+      unlink,
+      payloads: signHere ? '' : s.payloads.join('\n'),
+      claims,
+    };
+    // The writer must get batches in seq order, and one signed here first may finish signing after
+    // a later small one was sequenced: each batch is posted only after the one before it. A batch
+    // whose signing failed is posted as failed, so the writer fails the batches sequenced on it.
+    const signed = signHere ? signReceipts(this.#ctx!.signer, s) : undefined;
+    let commit!: Promise<string>;
+    const posted = Promise.all([this.#lastPosted, signed]).then(
+      () => {
+        commit = writer.write(batch);
+      },
+      (e) => {
+        writer.write({ ...batch, failed: String((e as Error)?.message ?? e) }).catch(() => {});
+        throw e;
+      },
+    );
+    this.#lastPosted = posted.then(
+      () => {},
+      () => {},
+    );
+    await posted;
+    const jws = await commit;
+    if (!signHere && s.claimRows.length) {
+      const list = jws.split('\n');
+      for (let i = 0; i < s.claimRows.length; i++) {
+        const r = s.claimRows[i]!;
+        s.receipts.set(r.id, list[i]!);
+        if (r.erasedBy === null) r.receipt = list[i]!;
+      }
+    }
+    return s;
   }
 
   /** A retry of an id that is being committed gets that commit's outcome (or a conflict). */
@@ -532,7 +608,7 @@ export class SqliteStore implements Store {
       }
       group.push(head);
     }
-    if (group.length) {
+    if (group.length && !this.#writer) {
       try {
         this.#writeGroup(group);
       } catch (e) {
@@ -765,6 +841,7 @@ export class SqliteStore implements Store {
     await this.#stats?.close();
     await this.#syncing?.catch(() => {});
     if (this.#walFd !== undefined) closeSync(this.#walFd);
+    await this.#writer?.close();
     const cp = this.#checkpointer;
     if (cp) {
       // Close the checkpointer's connection first, so this last one checkpoints and removes the WAL.

@@ -1,0 +1,189 @@
+// The SQLite ledger's writer thread. On two cores the server's event loop was the bottleneck of
+// small requests: HTTP, parsing and sequencing on it, and for every batch also the signatures and
+// the inserts and commit. Here a worker thread with its own connection takes the inserts and the
+// commit, and signs the receipts of batches sent unsigned (small ones; large ones are signed on the
+// signer's threads first, in parallel), so the event loop keeps only what must be sequential.
+//
+// Batches arrive in seq order. Every batch queued by the time the thread looks is written in one
+// transaction (group commit), after checking that the log in the file still ends where the first
+// batch starts. A batch that fails makes every later batch of the same epoch fail too: they were
+// sequenced on top of it. The main thread fsyncs the WAL before acknowledging, as before: a reply
+// from here means committed, not durable.
+import type { KeyObject } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { CompletedNode } from '../merkle.js';
+import type { EntryRow } from '../sequence.js';
+
+/** One sequenced batch for the writer thread. */
+export interface WriterBatch {
+  epoch: number;
+  /** Seq of its first row: where the log in the file must end before the group's first batch. */
+  start: number;
+  rows: EntryRow[];
+  nodes: CompletedNode[];
+  links: Array<{ subject: string; customerHash: Buffer; seq: number }>;
+  erasures: Array<{ by: number; ranges: Array<[number, number]> }>;
+  /** Subjects whose links an erasure in this batch removes. */
+  unlink: string[];
+  /** Receipt claims (JSON texts) joined by newlines, to sign here; empty when none or signed already. */
+  payloads: string;
+  /** Per payload, the index of its row (the receipt is stored unless the row was erased). */
+  claims: number[];
+  /** Set when the batch could not be prepared: the writer fails it and every later one of its epoch. */
+  failed?: string;
+}
+
+type Reply = { id: number; jws: string } | { id: number; error: string; conflict: boolean };
+
+const SOURCE = `
+const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
+const { sign } = require('node:crypto');
+const Database = require(workerData.driver);
+const key = workerData.key;
+const prefix = workerData.prefix;
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 5000');
+db.pragma('synchronous = NORMAL');
+db.pragma('secure_delete = ON');
+db.pragma('wal_autocheckpoint = 0');
+const q = {
+  size: db.prepare('SELECT COALESCE(MAX(seq) + 1, 0) AS size FROM entries').pluck(),
+  insert: db.prepare('INSERT INTO entries (seq, id, kind, subject, received_at, body, leaf, digest, receipt, erased_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+  node: db.prepare('INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)'),
+  link: db.prepare('INSERT OR IGNORE INTO links (subject, customer_hash, seq) VALUES (?, ?, ?)'),
+  erase: db.prepare("UPDATE entries SET body = NULL, subject = NULL, receipt = NULL, erased_by = ? WHERE seq BETWEEN ? AND ? AND erased_by IS NULL AND kind = 'event'"),
+  unlink: db.prepare('DELETE FROM links WHERE subject = ?'),
+};
+class Conflict extends Error {}
+const write = db.transaction((group) => {
+  if (q.size.get() !== group[0].start) throw new Conflict('the database log moved under this process');
+  for (const b of group) {
+    for (const e of b.rows) q.insert.run(e.seq, e.id, e.kind, e.subject, e.receivedAt, e.body, e.leaf, e.digest, e.receipt, e.erasedBy);
+    for (const n of b.nodes) q.node.run(n.level, n.index, n.hash);
+    for (const l of b.links) q.link.run(l.subject, l.customerHash, l.seq);
+    for (const er of b.erasures) for (const [a, z] of er.ranges) q.erase.run(er.by, a, z);
+    for (const s of b.unlink) q.unlink.run(s);
+  }
+});
+let scratch = Buffer.allocUnsafe(4096);
+function signAll(b) {
+  const payloads = b.payloads.split('\\n');
+  let out = '';
+  for (let i = 0; i < payloads.length; i++) {
+    const input = prefix + Buffer.from(payloads[i], 'utf8').toString('base64url');
+    if (scratch.length < input.length) scratch = Buffer.allocUnsafe(input.length * 2);
+    const n = scratch.write(input, 0, 'latin1');
+    const jws = input + '.' + sign(null, scratch.subarray(0, n), key).toString('base64url');
+    const row = b.rows[b.claims[i]];
+    if (row.erasedBy === null) row.receipt = jws;
+    out += (i ? '\\n' : '') + jws;
+  }
+  return out;
+}
+let dead = -1;
+parentPort.on('message', (first) => {
+  if (first === 'close') {
+    db.close();
+    parentPort.postMessage('closed');
+    return;
+  }
+  // Group commit: take every batch already queued behind this one.
+  const group = [first];
+  for (let m; (m = receiveMessageOnPort(parentPort)); ) group.push(m.message);
+  const ok = [];
+  for (const b of group) {
+    if (b.epoch <= dead) {
+      parentPort.postMessage({ id: b.id, error: 'an earlier batch failed to commit', conflict: false });
+      continue;
+    }
+    try {
+      if (b.failed) throw new Error(b.failed);
+      b.jws = b.payloads ? signAll(b) : '';
+      ok.push(b);
+    } catch (e) {
+      dead = b.epoch;
+      parentPort.postMessage({ id: b.id, error: String(e && e.message), conflict: false });
+    }
+  }
+  const live = ok.filter((b) => b.epoch > dead);
+  for (const b of ok) if (b.epoch <= dead) parentPort.postMessage({ id: b.id, error: 'an earlier batch failed to commit', conflict: false });
+  if (!live.length) return;
+  try {
+    write.immediate(live);
+    // Old page images of erased bodies live on in the WAL until a checkpoint; truncate it.
+    if (live.some((b) => b.erasures.length)) db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch (e) {
+    for (const b of live) dead = Math.max(dead, b.epoch);
+    for (const b of live) parentPort.postMessage({ id: b.id, error: String(e && e.message), conflict: e instanceof Conflict });
+    return;
+  }
+  for (const b of live) parentPort.postMessage({ id: b.id, jws: b.jws });
+});
+`;
+
+/** Failure reported by the writer thread. */
+export class WriterError extends Error {
+  /** The log in the file moved under this process (another writer). */
+  readonly conflict: boolean;
+  constructor(message: string, conflict: boolean) {
+    super(message);
+    this.conflict = conflict;
+  }
+}
+
+/** The writer thread of one SQLite ledger file. */
+export class SqliteWriter {
+  readonly #worker: Worker;
+  readonly #jobs = new Map<number, { resolve: (jws: string) => void; reject: (e: unknown) => void }>();
+  #next = 0;
+  #failed: Error | undefined;
+
+  /** `prefix` is `base64url(JWS header).` of the receipts it signs with `key`. */
+  constructor(file: string, key: KeyObject, prefix: string) {
+    this.#worker = new Worker(SOURCE, {
+      eval: true,
+      workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file, key, prefix },
+    });
+    this.#worker.on('message', (m: Reply | 'closed') => {
+      if (m === 'closed') return;
+      const job = this.#jobs.get(m.id);
+      this.#jobs.delete(m.id);
+      if (!job) return;
+      if ('jws' in m) job.resolve(m.jws);
+      else job.reject(new WriterError(m.error, m.conflict));
+    });
+    const fail = (e: Error) => {
+      this.#failed = e;
+      for (const job of this.#jobs.values()) job.reject(e);
+      this.#jobs.clear();
+    };
+    this.#worker.on('error', fail);
+    this.#worker.on('exit', () => fail(new Error('the SQLite writer thread stopped')));
+  }
+
+  /**
+   * Write a batch (signing its payloads first, if any); resolves, once committed, to the receipts
+   * of its payloads joined by newlines.
+   */
+  write(batch: WriterBatch): Promise<string> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#jobs.set(id, { resolve, reject });
+      this.#worker.postMessage({ id, ...batch });
+    });
+  }
+
+  /** Close the connection (after every queued batch) and stop the thread. */
+  async close(): Promise<void> {
+    if (!this.#failed) {
+      await new Promise((resolve) => {
+        this.#worker.once('message', resolve);
+        this.#worker.once('exit', resolve);
+        this.#worker.postMessage('close');
+      });
+    }
+    await this.#worker.terminate();
+  }
+}
