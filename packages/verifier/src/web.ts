@@ -238,3 +238,4 @@ export type { ConsistencyInput, Hash, InclusionInput, InclusionProofInput } from
 export type { KeyOptions, VerifyReceiptOptions } from './receipt.js';
 export type { VerifySignatureInput } from './signature.js';
 export type { KeySet, KeysInput } from './jwks.js';
+export type { JsonWebKeySet, Jwk } from './lib/backend.js';

@@ -63,7 +63,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const jwksOf = async () => (await (await fetch(`${url}/.well-known/jwks.json`)).json()) as node.Jwks;
+const jwksOf = async () => (await (await fetch(`${url}/.well-known/jwks.json`)).json()) as node.JsonWebKeySet;
 
 describe('receipts from the real ledger', () => {
   it('verify with jose (JWT, issuer, typ, kid = RFC 7638 thumbprint) and here, to the same claims', async () => {
