@@ -36,6 +36,46 @@ export interface WriterBatch {
 
 type Reply = { id: number; jws: string } | { id: number; error: string; conflict: boolean };
 
+// What crosses to the thread: rows as arrays and every hash in one buffer. Structured cloning of one
+// object and one Buffer per row and node cost about twice as much (5 µs per event, both sides).
+// Row: [seq, id, kind, subject, receivedAt, body, receipt, erasedBy]; `bin` holds per row its leaf
+// hash and (for a consent event) its digest, 64 bytes, then 32 bytes per node; `nodes` is
+// [level, index, level, index, ...].
+type PackedRow = [number, string, string, string | null, string, string | null, string | null, number | null];
+
+function pack(id: number, b: WriterBatch) {
+  const bin = Buffer.allocUnsafe(64 * b.rows.length + 32 * b.nodes.length);
+  const rows: PackedRow[] = new Array(b.rows.length);
+  for (let i = 0; i < b.rows.length; i++) {
+    const r = b.rows[i]!;
+    rows[i] = [r.seq, r.id, r.kind, r.subject, r.receivedAt, r.body, r.receipt, r.erasedBy];
+    r.leaf.copy(bin, 64 * i);
+    r.digest?.copy(bin, 64 * i + 32);
+  }
+  const nodes: number[] = new Array(2 * b.nodes.length);
+  const base = 64 * b.rows.length;
+  for (let i = 0; i < b.nodes.length; i++) {
+    const n = b.nodes[i]!;
+    nodes[2 * i] = n.level;
+    nodes[2 * i + 1] = n.index;
+    n.hash.copy(bin, base + 32 * i);
+  }
+  return {
+    id,
+    epoch: b.epoch,
+    start: b.start,
+    rows,
+    nodes,
+    bin,
+    links: b.links,
+    erasures: b.erasures,
+    unlink: b.unlink,
+    payloads: b.payloads,
+    claims: b.claims,
+    failed: b.failed,
+  };
+}
+
 const SOURCE = `
 const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
 const { sign } = require('node:crypto');
@@ -59,8 +99,14 @@ class Conflict extends Error {}
 const write = db.transaction((group) => {
   if (q.size.get() !== group[0].start) throw new Conflict('the database log moved under this process');
   for (const b of group) {
-    for (const e of b.rows) q.insert.run(e.seq, e.id, e.kind, e.subject, e.receivedAt, e.body, e.leaf, e.digest, e.receipt, e.erasedBy);
-    for (const n of b.nodes) q.node.run(n.level, n.index, n.hash);
+    const bin = Buffer.from(b.bin.buffer, b.bin.byteOffset, b.bin.byteLength);
+    for (let i = 0; i < b.rows.length; i++) {
+      const e = b.rows[i];
+      const o = 64 * i;
+      q.insert.run(e[0], e[1], e[2], e[3], e[4], e[5], bin.subarray(o, o + 32), e[2] === 'event' ? bin.subarray(o + 32, o + 64) : null, e[6], e[7]);
+    }
+    const base = 64 * b.rows.length;
+    for (let i = 0; i < b.nodes.length; i += 2) q.node.run(b.nodes[i], b.nodes[i + 1], bin.subarray(base + 16 * i, base + 16 * i + 32));
     for (const l of b.links) q.link.run(l.subject, l.customerHash, l.seq);
     for (const er of b.erasures) for (const [a, z] of er.ranges) q.erase.run(er.by, a, z);
     for (const s of b.unlink) q.unlink.run(s);
@@ -76,7 +122,7 @@ function signAll(b) {
     const n = scratch.write(input, 0, 'latin1');
     const jws = input + '.' + sign(null, scratch.subarray(0, n), key).toString('base64url');
     const row = b.rows[b.claims[i]];
-    if (row.erasedBy === null) row.receipt = jws;
+    if (row[7] === null) row[6] = jws;
     out += (i ? '\\n' : '') + jws;
   }
   return out;
@@ -171,7 +217,7 @@ export class SqliteWriter {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#jobs.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, ...batch });
+      this.#worker.postMessage(pack(id, batch));
     });
   }
 
