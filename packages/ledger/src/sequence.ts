@@ -128,6 +128,7 @@ export function receiptClaims(
     cns: event.purposes,
     mth: event.method,
     jur: event.jurisdiction,
+    gpc: event.gpc,
     seq,
     lh: b64u(leaf),
   };
@@ -155,7 +156,9 @@ export function receiptPayload(
   const jti = at('id', 0);
   const jur = at('jurisdiction', jti);
   const mth = at('method', jur);
-  if (pol < 0 || cns < 0 || sub < cns || jti < 0 || jur < 0 || mth < 0 || mth > pol)
+  // `gpc` sorts between `at` and `id`: a boolean, so its text is `true` or `false`.
+  const gpc = c.indexOf(',"gpc":');
+  if (pol < 0 || cns < 0 || sub < cns || jti < 0 || jur < 0 || mth < 0 || mth > pol || gpc < 0 || gpc > jti)
     throw new TypeError('not the canonical text of a consent event');
   // String members of the canonical text end at the next `",` (their characters never need escaping).
   const str = (i: number, name: string) =>
@@ -165,7 +168,8 @@ export function receiptPayload(
     `{"iss":${JSON.stringify(ctx.issuer)},"sub":${c.slice(sub + 11, c.indexOf('"', sub + 12) + 1)},` +
     `"iat":${iat},"exp":${iat + ctx.receiptTtlSeconds},"jti":${str(jti, 'id')},` +
     `"pol":${c.slice(pol + 10, cns)},"cns":${c.slice(cns + 12, sub)},` +
-    `"mth":${str(mth, 'method')},"jur":${str(jur, 'jurisdiction')},"seq":${seq},"lh":"${b64u(leaf)}"}`
+    `"mth":${str(mth, 'method')},"jur":${str(jur, 'jurisdiction')},"gpc":${c.startsWith('true', gpc + 7)},` +
+    `"seq":${seq},"lh":"${b64u(leaf)}"}`
   );
 }
 

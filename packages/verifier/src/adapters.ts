@@ -7,8 +7,10 @@ import { consentFromRequest, type RequestConsentInput, type RequestLike } from '
 export interface RequestConsentOptions {
   /**
    * Purposes a Global Privacy Control signal opts out of (sale or sharing of personal data under
-   * CCPA/CPRA, e.g. `['ads']`). For these, `Sec-GPC: 1` refuses with reason `gpc` whatever the
-   * receipt says.
+   * CCPA/CPRA, e.g. `['ads']`). For these, a request with `Sec-GPC: 1` is refused with reason `gpc`
+   * unless its receipt gives the purpose in a decision made while the signal was present (the
+   * receipt's `gpc` claim): the shopper's explicit opt-in, which the signal does not override. A
+   * consent given before the signal appeared is overridden.
    */
   gpcPurposes?: readonly string[];
 }
@@ -27,6 +29,7 @@ const GPC: ConsentDecision = Object.freeze({
   reason: 'gpc',
   receiptId: undefined,
   subject: undefined,
+  gpc: true,
 });
 
 function requireChecker(checker: ConsentChecker): void {
@@ -48,12 +51,14 @@ function bind(
   request: RequestLike,
 ): RequestConsent {
   const { receipt, gpc } = consentFromRequest(request);
-  const optedOut = (purposeId: string) => gpc && gpcPurposes.has(purposeId);
+  // Under the signal, only an opt-in made while it was present counts (CCPA regs. § 7025(c)(3)).
+  const honour = (purposeId: string, d: ConsentDecision) =>
+    gpc && gpcPurposes.has(purposeId) && !(d.allowed && d.gpc === true) ? GPC : d;
   return {
     receipt,
     gpc,
-    check: async (purposeId) => (optedOut(purposeId) ? GPC : checker.check(receipt, purposeId)),
-    checkOnline: async (purposeId) => (optedOut(purposeId) ? GPC : checker.checkOnline(receipt, purposeId)),
+    check: async (purposeId) => honour(purposeId, await checker.check(receipt, purposeId)),
+    checkOnline: async (purposeId) => honour(purposeId, await checker.checkOnline(receipt, purposeId)),
   };
 }
 

@@ -46,6 +46,12 @@ export interface ConsentDecision {
   readonly receiptId: string | undefined;
   /** The receipt's `sub` (device subject id), when the receipt verified. */
   readonly subject: string | undefined;
+  /**
+   * The receipt's `gpc`: whether a Global Privacy Control signal was present when the decision was
+   * made, so that a purpose given under it was an explicit opt-in. `undefined` without a verified
+   * receipt; `false` for receipts issued before the claim existed.
+   */
+  readonly gpc: boolean | undefined;
   /** Error code, for `invalid-receipt` and `ledger-unavailable`. */
   readonly code?: string;
 }
@@ -113,9 +119,10 @@ interface Cached {
 interface Ref {
   receiptId: string | undefined;
   subject: string | undefined;
+  gpc: boolean | undefined;
 }
 
-const NONE: Ref = { receiptId: undefined, subject: undefined };
+const NONE: Ref = { receiptId: undefined, subject: undefined, gpc: undefined };
 
 const decision = (
   allowed: boolean,
@@ -126,8 +133,8 @@ const decision = (
 ): ConsentDecision =>
   Object.freeze(
     code === undefined
-      ? { allowed, status, reason, receiptId: ref.receiptId, subject: ref.subject }
-      : { allowed, status, reason, receiptId: ref.receiptId, subject: ref.subject, code },
+      ? { allowed, status, reason, receiptId: ref.receiptId, subject: ref.subject, gpc: ref.gpc }
+      : { allowed, status, reason, receiptId: ref.receiptId, subject: ref.subject, gpc: ref.gpc, code },
   );
 
 const NO_RECEIPT = decision(false, 'no-receipt', undefined, NONE);
@@ -268,7 +275,7 @@ export function createConsentChecker(b: Backend, options: ConsentCheckerOptions)
     const entry: Cached = {
       weight: receipt.length * 2 + ENTRY_OVERHEAD_BYTES,
       claims,
-      ref: { receiptId: claims.jti, subject: claims.sub },
+      ref: { receiptId: claims.jti, subject: claims.sub, gpc: claims.gpc === true },
       until: Math.min((claims.exp + skew) * 1000, now + maxAgeMs),
       decisions: new Map(),
     };

@@ -55,6 +55,7 @@ export function receiptClaims(c: Record<string, unknown>): ReceiptClaims {
   }
   if (typeof c['mth'] !== 'string' || !METHODS.has(c['mth'])) fail('$.mth', 'is not a consent method');
   str(c['jur'], '$.jur', JURISDICTION);
+  if (c['gpc'] !== undefined && typeof c['gpc'] !== 'boolean') fail('$.gpc', 'is not a boolean');
   count(c['seq'], '$.seq');
   str(c['lh'], '$.lh', HASH_B64URL);
   return c as unknown as ReceiptClaims;

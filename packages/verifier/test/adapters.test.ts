@@ -100,7 +100,7 @@ describe.each([
     app.use(v.createConsentMiddleware(checker, { gpcPurposes: ['ads'] }));
     app.get('/use/:purpose', async (req, res) => {
       const d = await req.consent!.check(req.params.purpose);
-      res.json({ gpc: req.consent!.gpc, ...d });
+      res.json({ ...d, signal: req.consent!.gpc });
     });
     const server = app.listen(0, '127.0.0.1');
     afterAll(() => new Promise<void>((r) => server.close(() => r())));
@@ -113,11 +113,36 @@ describe.each([
       const ok = await (
         await fetch(`${url()}/use/ads`, { headers: { cookie: `assent_receipt=${receipt}` } })
       ).json();
-      expect(ok).toMatchObject({ gpc: false, allowed: true, reason: 'given', receiptId: claims.jti });
+      expect(ok).toMatchObject({ signal: false, allowed: true, reason: 'given', receiptId: claims.jti });
+      // A consent given before the signal appeared: the signal overrides it.
       const gpc = await (
         await fetch(`${url()}/use/ads`, { headers: { cookie: `assent_receipt=${receipt}`, 'Sec-GPC': '1' } })
       ).json();
-      expect(gpc).toMatchObject({ gpc: true, allowed: false, reason: 'gpc' });
+      expect(gpc).toMatchObject({ signal: true, allowed: false, reason: 'gpc' });
+      // An explicit opt-in made while the signal was present (the receipt's gpc claim) stands.
+      const optIn = signReceipt(key, { ...receiptClaims(), gpc: true });
+      expect(
+        await (
+          await fetch(`${url()}/use/ads`, { headers: { 'Assent-Receipt': optIn, 'Sec-GPC': '1' } })
+        ).json(),
+      ).toMatchObject({ signal: true, allowed: true, reason: 'given', gpc: true });
+      // ... but only for what it gives: a refusal under the signal is still a refusal.
+      const refusedUnderGpc = signReceipt(key, {
+        ...receiptClaims(),
+        gpc: true,
+        cns: { ads: { status: 'refused', hash: HASH_A } },
+      });
+      expect(
+        await (
+          await fetch(`${url()}/use/ads`, { headers: { 'Assent-Receipt': refusedUnderGpc, 'Sec-GPC': '1' } })
+        ).json(),
+      ).toMatchObject({ allowed: false, reason: 'gpc' });
+      // Purposes the signal does not cover follow the receipt alone.
+      expect(
+        await (
+          await fetch(`${url()}/use/analytics`, { headers: { 'Assent-Receipt': receipt, 'Sec-GPC': '1' } })
+        ).json(),
+      ).toMatchObject({ allowed: false, reason: 'not-given' });
       const refused = await (
         await fetch(`${url()}/use/analytics`, { headers: { 'Assent-Receipt': receipt } })
       ).json();

@@ -42,6 +42,7 @@ describe.each([
       reason: 'given',
       receiptId: claims.jti,
       subject: claims.sub,
+      gpc: false,
     });
     expect(await checker.check(receipt, 'analytics')).toMatchObject({
       allowed: false,
@@ -166,6 +167,7 @@ describe.each([
         reason: 'superseded',
         receiptId: claims.jti,
         subject: claims.sub,
+        gpc: false,
       });
       expect(seen).toEqual([`/v1/subjects/${claims.sub}/consent`, 'Bearer tok']);
       // The offline check still says yes: only the ledger knows about the withdrawal.

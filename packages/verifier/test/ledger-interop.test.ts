@@ -49,7 +49,7 @@ beforeAll(async () => {
     rateLimit: false,
   });
   url = await ledger.listen(0, '127.0.0.1');
-  events.push(event('banner:reject-all'), event('preferences:save'), event('separate:dialog'));
+  events.push(event('banner:reject-all'), event('preferences:save'), { ...event('api'), gpc: true });
   const res = await fetch(`${url}/v1/events`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -80,6 +80,7 @@ describe('receipts from the real ledger', () => {
       expect(payload.jti).toBe(events[i]!.id);
       expect(payload.sub).toBe(events[i]!.subject);
       expect(payload.mth).toBe(events[i]!.method);
+      expect(payload.gpc).toBe(events[i]!.gpc);
       for (const v of [node, web])
         expect(await v.verifyReceipt(jws, { jwks: v.createLocalJwks(jwks), issuer: ISSUER })).toEqual(
           payload,

@@ -209,6 +209,8 @@ describe.each([
       [{ cns: { ads: { status: 'maybe', hash: 'x' } } }, '$.cns.ads.status'],
       [{ cns: { Ads: { status: 'given', hash: 'x' } } }, '$.cns.Ads'],
       [{ mth: 'telepathy' }, '$.mth'],
+      [{ gpc: 'yes' }, '$.gpc'],
+      [{ gpc: 1 }, '$.gpc'],
       [{ seq: -1 }, '$.seq'],
       [{ lh: 'short' }, '$.lh'],
       [{ iss: 5 }, '$.iss'],

@@ -73,6 +73,12 @@ export interface ReceiptClaims {
   cns: Record<string, PurposeSnapshot>;
   mth: ConsentMethod;
   jur: string;
+  /**
+   * Whether a Global Privacy Control signal was present when the decision was made (the event's
+   * `gpc`). A purpose given under the signal was an explicit opt-in. Receipts issued before this
+   * claim existed lack it: read that as `false`.
+   */
+  gpc?: boolean;
   /** Leaf index of the event. */
   seq: number;
   /** base64url leaf hash of the entry. */
