@@ -23,7 +23,14 @@ export interface LintRule {
   check(config: AssentConfig, report: (path: string, en: string, zh: string) => void): void;
 }
 
-/** UI texts every locale must have: the banner's first layer and the preference center's save. */
+/**
+ * UI texts every locale must have: the banner's first layer and the preference center's save.
+ *
+ * @example
+ * ```ts
+ * const missing = REQUIRED_UI_TEXTS.filter((k) => !config.ui?.texts?.['zh-CN']?.[k])
+ * ```
+ */
 export const REQUIRED_UI_TEXTS = ['title', 'summary', 'acceptAll', 'rejectAll', 'customize', 'save'] as const;
 
 // Jurisdictions whose law requires prior consent (opt-in): China, the EU and EEA, the UK.
@@ -42,7 +49,14 @@ const thirdParties = (p: Purpose) => (p.recipients ?? []).filter((r) => r.role !
 // Advertising and personalisation types of Google Consent Mode: a purpose that sets them markets.
 const AD_TYPES = ['ad_storage', 'ad_user_data', 'ad_personalization'];
 
-/** Whether a purpose serves marketing: flagged, mapped to Consent Mode ad types, or sold/shared. */
+/**
+ * Whether a purpose serves marketing: flagged, mapped to Consent Mode ad types, or sold/shared.
+ *
+ * @example
+ * ```ts
+ * const marketing = config.purposes.filter((p) => isMarketing(p, config)).map((p) => p.id)
+ * ```
+ */
 export function isMarketing(p: Purpose, config: AssentConfig): boolean {
   return (
     p.marketing === true ||
