@@ -45,6 +45,16 @@ try {
     await ctx.close();
   }
 
+  // The ledger signs a tree head within a second of new entries: wait until the latest covers the
+  // whole log, so the picture does not show a tree head behind the log size.
+  const logSize = 5;
+  for (let t = Date.now(); ; ) {
+    const sth = (await (await fetch(`${demo.ledgerUrl}/v1/log/sth`)).json()) as { treeSize: number };
+    if (sth.treeSize >= logSize) break;
+    if (Date.now() - t > 20_000) throw new Error(`the signed tree head stayed at ${sth.treeSize}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
   const dash = await browser.newContext({ viewport: { width: 1280, height: 1100 }, locale: 'en-US' });
   const d = await dash.newPage();
   await d.goto(`${demo.dashboardUrl}?lang=en#token=${demo.adminToken}`);
