@@ -7,9 +7,10 @@ import { type Fixture, fixture, makeEvent, post } from './helpers.js';
 
 describe('SQLite group commit durability', () => {
   let fx: Fixture;
-  const realFsync = fs.fsync;
-  const patch = (fake: typeof fs.fsync) => {
-    (fs as { fsync: typeof fs.fsync }).fsync = fake;
+  // The store syncs the WAL with fdatasync (same signature as fsync).
+  const realFsync = fs.fdatasync;
+  const patch = (fake: typeof fs.fdatasync) => {
+    (fs as { fdatasync: typeof fs.fdatasync }).fdatasync = fake;
     syncBuiltinESMExports();
   };
   beforeAll(async () => {
@@ -30,7 +31,7 @@ describe('SQLite group commit durability', () => {
         log.push('fsync done');
         realFsync(fd, cb);
       }, 150);
-    }) as typeof fs.fsync);
+    }) as typeof fs.fdatasync);
     const r = await post(url, [makeEvent()]);
     log.push('answered');
     expect(r.status).toBe(200);
@@ -44,7 +45,7 @@ describe('SQLite group commit durability', () => {
     patch(((_fd: number, cb: (e: NodeJS.ErrnoException | null) => void) => {
       const e = Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
       setImmediate(() => cb(e));
-    }) as typeof fs.fsync);
+    }) as typeof fs.fdatasync);
     const failed = await post(url, [makeEvent()]);
     expect(failed.status).toBe(503);
     expect(failed.body.error.code).toBe('ERR_STORAGE_UNAVAILABLE');

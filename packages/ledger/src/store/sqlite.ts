@@ -3,17 +3,20 @@
 // one transaction; nothing is acknowledged before that transaction is durable.
 //
 // Durability without blocking the event loop: SQLite's synchronous=FULL would fsync the WAL inside
-// the commit, on the main thread, stopping all request handling for the length of an fsync. Instead
-// the connection runs synchronous=NORMAL (commits write their WAL frames but do not fsync; SQLite
-// still fsyncs around checkpoints) and the ledger fsyncs the WAL file itself, asynchronously on
-// libuv's thread pool, before answering. A committed batch is acknowledged only after an fsync of
-// the WAL that started after its commit returned, so what was acknowledged survives power loss
-// exactly as with FULL; several batches share one fsync. A failed fsync stops the store: after
-// one, the kernel may have dropped the dirty pages, and nothing may be acknowledged again.
+// the commit, stopping all work on that thread for the length of an fsync. Instead the connection
+// runs synchronous=NORMAL (commits write their WAL frames but do not fsync; SQLite still fsyncs
+// around checkpoints) and the ledger syncs the WAL file itself, asynchronously on libuv's thread
+// pool, before answering. It uses fdatasync, as SQLite and PostgreSQL do for their logs on Linux:
+// it flushes the data and the metadata needed to read it back (the file size), not the modification
+// time, which would cost a journal commit per sync on ext4. A committed batch is acknowledged only
+// after a sync of the WAL that started after its commit returned, so what was acknowledged survives
+// power loss exactly as with FULL; several batches share one sync. A failed sync stops the store:
+// after one, the kernel may have dropped the dirty pages, and nothing may be acknowledged again.
 // Checkpoints (copying the WAL into the database file, with their own fsyncs) run on a worker
 // thread with its own connection, for the same reason: automatic checkpoints would run inside a
-// commit on the main thread.
-import { closeSync, existsSync, fsync, fstatSync, openSync, statSync } from 'node:fs';
+// commit. On a database file with signing threads, the inserts and commits themselves run on a
+// writer thread too (sqlite-writer.ts); in memory, or without threads, they run here.
+import { closeSync, existsSync, fdatasync, fstatSync, openSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -103,6 +106,11 @@ const toToken = (r: TokenRow): TokenRecord => ({
 });
 
 const MAX_INFLIGHT_BATCHES = 8;
+
+// fsyncs of the WAL that may run at once. With one at a time, a commit that came just after an
+// fsync began waited for it to end and then for its own. Each still starts after the commits it
+// acknowledges have returned. They run on libuv's thread pool (4 threads by default).
+const MAX_PARALLEL_FSYNCS = 3;
 
 // With a writer thread, batches of at least this many receipts are signed on the signer's threads
 // before they go to the writer (the signatures of a large batch then run beside the writer's inserts
@@ -256,8 +264,11 @@ export class SqliteStore implements Store {
   #pendingIds = new Map<string, PendingId>();
   readonly #file: string;
   #walFd: number | undefined;
-  #syncing: Promise<void> | undefined;
-  #nextSync: Promise<void> | undefined;
+  /** fsyncs of the WAL running now. */
+  #syncs = new Set<Promise<void>>();
+  /** The fsync that starts when one of the running ones ends. */
+  #queuedSync: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
+  #oldFds: number[] = [];
   #broken: StorageUnavailable | undefined;
   #checkpointer: Worker | undefined;
   #closed = false;
@@ -665,37 +676,57 @@ export class SqliteStore implements Store {
     if (group.some((b) => b.result!.erasures.length)) this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
-  /** Resolves once everything committed before the call is on disk (one fsync for many batches). */
+  /**
+   * Resolves once everything committed before the call is on disk. Up to
+   * {@link MAX_PARALLEL_FSYNCS} fsyncs run at once, each started right after the commits it covers;
+   * a commit that finds them all busy shares the next one with every commit made meanwhile.
+   */
   #durable(): Promise<void> {
     if (this.#broken) return Promise.reject(this.#broken);
-    if (!this.#syncing) {
-      this.#syncing = this.#fsyncWal().finally(() => {
-        this.#syncing = undefined;
+    if (this.#syncs.size < MAX_PARALLEL_FSYNCS) return this.#startSync();
+    if (!this.#queuedSync) {
+      let settle!: { resolve: () => void; reject: (e: unknown) => void };
+      const promise = new Promise<void>((resolve, reject) => {
+        settle = { resolve, reject };
       });
-      return this.#syncing;
+      this.#queuedSync = { promise, ...settle };
     }
-    // An fsync is running, possibly begun before this commit: wait for the next one.
-    this.#nextSync ??= this.#syncing.then(() => {
-      this.#nextSync = undefined;
-      return this.#durable();
-    });
-    return this.#nextSync;
+    return this.#queuedSync.promise;
+  }
+
+  #startSync(): Promise<void> {
+    const p = this.#fsyncWal();
+    this.#syncs.add(p);
+    const done = () => {
+      this.#syncs.delete(p);
+      const q = this.#queuedSync;
+      if (q) {
+        this.#queuedSync = undefined;
+        (this.#broken ? Promise.reject(this.#broken) : this.#startSync()).then(q.resolve, q.reject);
+      }
+    };
+    p.then(done, done);
+    return p;
   }
 
   #fsyncWal(): Promise<void> {
     if (this.#file === ':memory:' || this.#file === '') return Promise.resolve();
     const wal = `${this.#file}-wal`;
     // The WAL keeps its inode while the connection is open (restarts truncate it in place); reopen
-    // if it ever changed, so the fsync always reaches the file SQLite writes.
+    // if it ever changed, so the fsync always reaches the file SQLite writes. An fd that fsyncs may
+    // still use is closed only once none runs.
     if (this.#walFd === undefined || fstatSync(this.#walFd).ino !== statSync(wal).ino) {
-      if (this.#walFd !== undefined) closeSync(this.#walFd);
+      if (this.#walFd !== undefined) this.#oldFds.push(this.#walFd);
       this.#walFd = openSync(wal, 'r');
     }
+    if (this.#syncs.size === 0) for (const old of this.#oldFds.splice(0)) closeSync(old);
     const fd = this.#walFd;
     return new Promise((resolve, reject) =>
-      fsync(fd, (err) => {
-        if (!err) return resolve();
-        this.#broken = new StorageUnavailable('fsync of the write-ahead log failed; restart the ledger', {
+      fdatasync(fd, (err) => {
+        // After any failed fsync the kernel may have dropped dirty pages that later commits build
+        // on: an fsync that succeeds afterwards acknowledges nothing either.
+        if (!err && !this.#broken) return resolve();
+        this.#broken ??= new StorageUnavailable('fsync of the write-ahead log failed; restart the ledger', {
           cause: err,
         });
         reject(this.#broken);
@@ -839,7 +870,9 @@ export class SqliteStore implements Store {
     this.#closed = true;
     if (this.#headTimer) clearInterval(this.#headTimer);
     await this.#stats?.close();
-    await this.#syncing?.catch(() => {});
+    while (this.#syncs.size || this.#queuedSync)
+      await Promise.allSettled([...this.#syncs, this.#queuedSync?.promise]);
+    for (const fd of this.#oldFds.splice(0)) closeSync(fd);
     if (this.#walFd !== undefined) closeSync(this.#walFd);
     await this.#writer?.close();
     const cp = this.#checkpointer;
