@@ -94,6 +94,7 @@ export default defineConfig([
       assent: 'packages/widget/src/browser/loader.ts',
       'assent-ui': 'packages/widget/src/browser/ui.ts',
       'assent-sync': 'packages/widget/src/browser/sync.ts',
+      'assent-sha256': 'packages/widget/src/browser/sha256.ts',
     },
     outDir: 'packages/widget/dist/browser',
     format: ['iife'],

@@ -33,6 +33,12 @@ export interface RecordOptions {
   /** Version string recorded in events. Default: this package's version. */
   widget?: string;
   onWarning?: WarningHandler;
+  /**
+   * The notice's policy hash for the view's definition hashes, sent as `policy.hash` with every
+   * event: `await digestPolicy(config, view.hashes)` (Web Crypto), or `policyHash(config, hashes)`.
+   * Required by `recordConsent`, which carries no SHA-256 of its own; `createConsent` computes it.
+   */
+  policyHash?: string;
 }
 
 /** Options of {@link createConsent}. */
@@ -65,7 +71,7 @@ export interface ConsentChange {
 export interface Consent extends ConsentView {
   /** The device subject id (128 random bits, base64url), kept in the cookie from the first decision. */
   readonly subject: string;
-  /** The notice's version and policy hash (hashed on first use). */
+  /** The notice's version and policy hash. */
   readonly policy: PolicyRef;
   readonly locale: string;
   readonly history: ConsentHistory | undefined;
@@ -118,16 +124,17 @@ export function createConsent(config: AssentConfig, options: ConsentOptions = {}
   } catch (e) {
     failed = e;
   }
+  const hashes = options.hashes ?? purposeHashes(config);
   const consent = recordConsent(
     readConsent(config, {
-      hashes: options.hashes ?? purposeHashes(config),
+      hashes,
       separate: separatePurposes(config),
       stored,
       now: options.now,
       jurisdiction: options.jurisdiction,
       gpc: options.gpc,
     }),
-    options,
+    { ...options, policyHash: options.policyHash ?? policyDigest(config, hashes) },
   );
   if (failed) (options.onWarning ?? console.warn)(`assent: ${failed}`);
   return consent;
@@ -141,14 +148,23 @@ export function createConsent(config: AssentConfig, options: ConsentOptions = {}
  *
  * @example
  * ```ts
- * const view = readConsent(config, { hashes: await digestPurposes(config), stored: parseConsentCookie(document.cookie) })
+ * const hashes = await digestPurposes(config)
+ * const view = readConsent(config, { hashes, stored: parseConsentCookie(document.cookie) })
  * // later, when the shopper clicks:
- * const consent = recordConsent(view, { storage: cookieStorage(), history: createIdbHistory() })
+ * const consent = recordConsent(view, {
+ *   policyHash: await digestPolicy(config, hashes),
+ *   storage: cookieStorage(),
+ *   history: createIdbHistory(),
+ * })
  * consent.acceptAll()
  * ```
  */
-export function recordConsent(view: ConsentView, options: RecordOptions = {}): Consent {
-  const { storage, history, now = Date.now } = options;
+export function recordConsent(view: ConsentView, options: RecordOptions & { policyHash: string }): Consent {
+  const { storage, history, now = Date.now, policyHash } = options ?? {};
+  if (typeof policyHash !== 'string')
+    throw TypeError(
+      'recordConsent: options.policyHash is required (await digestPolicy(config, view.hashes))',
+    );
   const { config, hashes, get, decisions, allows } = view;
   const { decisions: saved } = view.stored;
   // A first decision gives the device its subject id.
@@ -173,7 +189,6 @@ export function recordConsent(view: ConsentView, options: RecordOptions = {}): C
     list.includes(id) ? id : bad(`no such purpose: ${id}`);
   // Consent in force is withdrawn; anything else is refused.
   const no = (id: string): ConsentStatus => (get(id)?.status === 'given' ? 'withdrawn' : 'refused');
-  let policy: PolicyRef | undefined;
 
   // `d` carries a decision made elsewhere (apply): its own time and definition hash.
   const record = (
@@ -220,11 +235,7 @@ export function recordConsent(view: ConsentView, options: RecordOptions = {}): C
   const consent: Consent = {
     ...view,
     subject,
-    // Hashed on first use: a page that only reads consent never pays for it.
-    get policy() {
-      policy ??= { version: config.notice.version, hash: policyDigest(config, hashes) };
-      return policy;
-    },
+    policy: { version: config.notice.version, hash: policyHash },
     locale: options.locale ?? config.defaultLocale ?? config.locales[0]!,
     history,
     acceptAll: (method = 'banner:accept-all') =>

@@ -1,6 +1,6 @@
 import type { AssentConfig, Purpose } from './config/types.js';
 import { definitionOf } from './lib/definition.js';
-import { digest, policyDigest } from './lib/digest.js';
+import { digest, policyDigest, policyInput } from './lib/digest.js';
 import { jcs } from './lib/jcs-lite.js';
 import { encodeBase64url } from './protocol/base64url.js';
 import { utf8 } from './protocol/lib/utf8.js';
@@ -58,6 +58,15 @@ export function purposeHashes(config: AssentConfig): Record<string, string> {
  * ```
  */
 export async function digestPurposes(config: AssentConfig, sha256?: Sha256): Promise<Record<string, string>> {
+  const f = hasher(sha256);
+  return Object.fromEntries(
+    await Promise.all(config.purposes.map(async (p) => [p.id, await f(definitionOf(p, config))])),
+  );
+}
+
+// Unpadded base64url SHA-256 of the RFC 8785 form of a value: with the given implementation, else
+// Web Crypto, else a TypeError (plain-http origins have no `crypto.subtle`).
+const hasher = (sha256?: Sha256) => {
   const s = globalThis.crypto?.subtle;
   const f =
     sha256 ??
@@ -66,14 +75,27 @@ export async function digestPurposes(config: AssentConfig, sha256?: Sha256): Pro
       : () => {
           throw TypeError('assent: no crypto.subtle (an insecure origin?): pass a sha256');
         });
-  return Object.fromEntries(
-    await Promise.all(
-      config.purposes.map(async (p) => [
-        p.id,
-        encodeBase64url(new Uint8Array(await f(utf8(jcs(definitionOf(p, config)))))),
-      ]),
-    ),
-  );
+  return async (value: unknown) => encodeBase64url(new Uint8Array(await f(utf8(jcs(value)))));
+};
+
+/**
+ * The same hash as {@link policyHash}, computed like {@link digestPurposes}: with Web Crypto, or
+ * with the `sha256` you pass. What `recordConsent` needs as `policyHash`.
+ *
+ * @example
+ * ```ts
+ * const hashes = await digestPurposes(config)
+ * const consent = recordConsent(readConsent(config, { hashes, separate: separatePurposes(config) }), {
+ *   policyHash: await digestPolicy(config, hashes),
+ * })
+ * ```
+ */
+export async function digestPolicy(
+  config: AssentConfig,
+  hashes: Readonly<Record<string, string>>,
+  sha256?: Sha256,
+): Promise<string> {
+  return hasher(sha256)(policyInput(config, hashes));
 }
 
 /**

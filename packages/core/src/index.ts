@@ -38,7 +38,14 @@ export {
   REQUIRED_UI_TEXTS,
 } from './lint/index.js';
 export { isSeparate, separatePurposes } from './separate.js';
-export { definitionHash, digestPurposes, policyHash, purposeHashes, type Sha256 } from './hash.js';
+export {
+  definitionHash,
+  digestPolicy,
+  digestPurposes,
+  policyHash,
+  purposeHashes,
+  type Sha256,
+} from './hash.js';
 export { DEFAULT_RULE, resolveRule } from './jurisdiction.js';
 export {
   type Consent,

@@ -1,5 +1,6 @@
 import {
   createConsent,
+  digestPolicy,
   digestPurposes,
   gpcRefusals,
   HASH_B64URL,
@@ -141,7 +142,11 @@ describe('recordConsent', () => {
       now: () => T0,
     });
     const saved: StoredConsent[] = [];
-    const consent = recordConsent(view, { storage: { save: (s) => saved.push(s) }, now: () => T0 });
+    const consent = recordConsent(view, {
+      policyHash: policyHash(config, view.hashes),
+      storage: { save: (s) => saved.push(s) },
+      now: () => T0,
+    });
     expect(consent.subject).toMatch(SUBJECT_ID);
     const change = consent.acceptAll()!;
     expect(change.changed).toEqual(['analytics', 'ads']);
@@ -153,6 +158,24 @@ describe('recordConsent', () => {
     expect(validateEvent(change.event).subject).toBe(consent.subject);
     expect(consent.policy).toEqual({ version: 'v1', hash: policyHash(config) });
     expect(() => consent.set({ 'face-payment': true })).toThrow(/grantSeparate/);
+  });
+
+  it('needs the policy hash: it carries no SHA-256 of its own', () => {
+    const view = readConsent(config, { hashes: purposeHashes(config), separate: separatePurposes(config) });
+    expect(() => recordConsent(view, {} as never)).toThrow(/policyHash is required/);
+    expect(() => recordConsent(view, undefined as never)).toThrow(TypeError);
+  });
+
+  it('digestPolicy (Web Crypto, or a given sha256) equals the synchronous policyHash', async () => {
+    const hashes = await digestPurposes(config);
+    expect(await digestPolicy(config, hashes)).toBe(policyHash(config, hashes));
+    expect(await digestPolicy(config, hashes, sha256)).toBe(policyHash(config, hashes));
+    // Another notice version, another hash.
+    const next = { ...config, notice: { ...config.notice, version: 'v2' } };
+    expect(await digestPolicy(next, hashes)).not.toBe(await digestPolicy(config, hashes));
+    vi.stubGlobal('crypto', {});
+    await expect(digestPolicy(config, hashes)).rejects.toThrow(/pass a sha256/);
+    expect(await digestPolicy(config, hashes, sha256)).toBe(policyHash(config, hashes));
   });
 
   it('createConsent uses given hashes instead of computing them', () => {

@@ -19,7 +19,7 @@ export { VERSION } from './lib/version.js';
  * ```
  */
 export const loadUi = (): Promise<import('./start.js').UiModule> =>
-  import('./lazy.js').then((m) => m.lazyModule);
+  import('./lazy.js').then((m) => m.lazyModule(() => import('@assent/core/protocol').then((p) => p.sha256)));
 
 /**
  * Load `@assent/core/sync` lazily (delivery to the ledger named by the config's `ledgerUrl`):

@@ -1,25 +1,34 @@
-import { type AssentConfig, digestPurposes, separatePurposes } from '@assent/core';
-import { sha256 } from '@assent/core/protocol';
+import { type AssentConfig, digestPolicy, digestPurposes, type Sha256, separatePurposes } from '@assent/core';
 import { keepDigest, type PurposeDigest } from './lib/digest-cache.js';
 import { connect } from './session.js';
 import type { UiModule } from './start.js';
 
 /**
- * Derive what the loader must know of the config's purposes: definition hashes with Web Crypto
- * (`crypto.subtle`), or with the JavaScript SHA-256 where it is missing (plain-http origins), and
- * the separate-consent purposes. Kept for the next page views when the shopper has decided.
+ * The decision module and UI, given a way to load the JavaScript SHA-256. Hashes are computed with
+ * Web Crypto; the JavaScript SHA-256 is needed only where that is missing (plain-http origins), so
+ * it stays out of this module and is fetched then: the script tag loads `assent-sha256.js` from
+ * next to `assent-ui.js`, bundlers import it lazily.
+ *
+ * @example
+ * ```ts
+ * const ui = lazyModule(() => import('@assent/core/protocol').then((m) => m.sha256))
+ * ```
  */
-async function digest(config: AssentConfig, keep: boolean): Promise<PurposeDigest> {
-  const d = {
-    hashes: await digestPurposes(config, globalThis.crypto?.subtle ? undefined : sha256),
-    separate: separatePurposes(config),
+export function lazyModule(loadSha256: () => Promise<Sha256>): UiModule {
+  return {
+    connect,
+    // What the loader must know of the config: definition hashes, the policy hash events carry,
+    // and the separate-consent purposes. Kept for the next page views once the shopper has decided.
+    async digest(config: AssentConfig, keep: boolean): Promise<PurposeDigest> {
+      const sha = globalThis.crypto?.subtle ? undefined : await loadSha256();
+      const hashes = await digestPurposes(config, sha);
+      const d = {
+        hashes,
+        separate: separatePurposes(config),
+        policy: await digestPolicy(config, hashes, sha),
+      };
+      if (keep) keepDigest(JSON.stringify(config), d);
+      return d;
+    },
   };
-  if (keep) keepDigest(JSON.stringify(config), d);
-  return d;
 }
-
-/**
- * What `loadUi` resolves to (and assent-ui.js hands to the loader): the decision module and the
- * UI, and the derivation of definition hashes. Everything here stays out of the loader.
- */
-export const lazyModule: UiModule = { connect, digest };

@@ -24,6 +24,8 @@ import { mountUi, type UiController } from './ui/mount.js';
 export interface SessionOptions {
   /** The loader's read-only view (cookie read, definitions hashed with Web Crypto): recorded into. */
   view: ConsentView;
+  /** The notice's policy hash for the view's definition hashes (from the config's digest). */
+  policy: string;
   locale: string;
   /** Where decisions are saved. Default: the `assent` cookie. */
   storage?: Pick<ConsentStorage, 'save'>;
@@ -59,6 +61,7 @@ export interface Session {
 export function connect(o: SessionOptions): Session {
   const { config } = o.view;
   const consent = recordConsent(o.view, {
+    policyHash: o.policy,
     storage: o.storage ?? { save: (state) => writeConsentCookie(state) },
     history: createIdbHistory(),
     locale: o.locale,
@@ -79,7 +82,7 @@ export function connect(o: SessionOptions): Session {
   clearOnWithdraw(consent, config.purposes);
   consent.subscribe(o.changed);
   // From the first decision on, the loader finds the config's digest without this module.
-  consent.subscribe(() => keepDigest(JSON.stringify(config), consent));
+  consent.subscribe(() => keepDigest(JSON.stringify(config), { ...consent, policy: o.policy }));
   const gpcHonoured = applyGpc(consent).honoured;
   return {
     consent,

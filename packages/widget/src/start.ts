@@ -186,6 +186,7 @@ export function run(
       link = {
         ...o,
         view: v,
+        policy: d.policy,
         locale,
         emit,
         adopt: (k) => {

@@ -1,4 +1,4 @@
-import { type Consent, createConsent, memoryStorage } from '@assent/core';
+import { type Consent, createConsent, memoryStorage, policyHash } from '@assent/core';
 import { type AssentApi, loadUi, startAssent } from '@assent/widget';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { storeConfig } from './fixtures/config.js';
@@ -102,6 +102,25 @@ describe('startAssent', () => {
     expect(third.api.allows('analytics')).toBe(true);
     await flush();
     expect(third.load).not.toHaveBeenCalled();
+  });
+
+  it('keeps the policy hash with the digest; a digest kept without it (an earlier version) is a miss', async () => {
+    const storage = await returning((c) => c.set({ analytics: true, 'marketing-email': false }));
+    const kept = JSON.parse(localStorage.getItem('assent-digest')!);
+    expect(kept.policy).toBe(policyHash(storeConfig()));
+    // The events a returning visitor records carry it, though the UI module was never loaded.
+    const first = start({ storage, floatingButton: 'off' });
+    expect(first.api.allows('analytics')).toBe(true);
+    const change = await first.api.rejectAll();
+    expect(change?.event.policy.hash).toBe(policyHash(storeConfig()));
+    cleanup();
+    // Without the policy hash, the loader has the module derive the digest again.
+    localStorage.setItem('assent-digest', JSON.stringify({ ...kept, policy: undefined }));
+    const second = start({ storage, floatingButton: 'off' });
+    expect(second.api.allows('analytics')).toBe(false);
+    await second.api.ready;
+    expect(second.load).toHaveBeenCalledOnce();
+    expect(second.api.get('analytics')?.status).toBe('withdrawn');
   });
 
   it('keeps nothing on the device before a first decision', async () => {

@@ -9,4 +9,11 @@ export const digest = (value: unknown): string => encodeBase64url(sha256(utf8(jc
 
 /** The policy hash: controller, notice and every purpose's definition hash (see `policyHash`). */
 export const policyDigest = (config: AssentConfig, hashes: Readonly<Record<string, string>>): string =>
-  digest({ controller: config.controller, notice: config.notice, purposes: hashes });
+  digest(policyInput(config, hashes));
+
+/** What the policy hash covers. */
+export const policyInput = (config: AssentConfig, hashes: Readonly<Record<string, string>>) => ({
+  controller: config.controller,
+  notice: config.notice,
+  purposes: hashes,
+});

@@ -7,15 +7,16 @@
 import type { ConsentView } from '@assent/core';
 import { readLocal } from './local.js';
 
-/** The config-derived part of a `readConsent` view. */
-export type PurposeDigest = Pick<ConsentView, 'hashes' | 'separate'>;
+/** The config-derived part of a `readConsent` view, and the policy hash events carry. */
+export type PurposeDigest = Pick<ConsentView, 'hashes' | 'separate'> & { policy: string };
 
 const KEY = 'assent-digest';
 
 /** The kept digest of exactly this config text, if any. Never throws. */
 export const readDigest = (text: string): PurposeDigest | undefined => {
   const d = readLocal(KEY) as (PurposeDigest & { c: string }) | null | undefined;
-  if (d?.c === text) return d;
+  // A digest kept by an earlier version, without the policy hash, is a miss.
+  if (d?.c === text && d.policy) return d;
 };
 
 /**
@@ -24,6 +25,9 @@ export const readDigest = (text: string): PurposeDigest | undefined => {
  */
 export const keepDigest = (text: string, d: PurposeDigest): void => {
   try {
-    localStorage.setItem(KEY, JSON.stringify({ c: text, hashes: d.hashes, separate: d.separate }));
+    localStorage.setItem(
+      KEY,
+      JSON.stringify({ c: text, hashes: d.hashes, separate: d.separate, policy: d.policy }),
+    );
   } catch {}
 };

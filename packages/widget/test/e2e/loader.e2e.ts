@@ -1,6 +1,6 @@
 // The script-tag loader in Chromium: what is downloaded when, the API, Consent Mode, gating and
 // withdrawal with immediate effect.
-import { purposeHashes } from '@assent/core';
+import { policyHash, purposeHashes } from '@assent/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeConfig } from '../fixtures/config.js';
 import { consentCookie, type Harness, harness, open, sel, settled } from './lib/browser.js';
@@ -47,6 +47,7 @@ const uiRequests = () => h.server.requests.filter((r) => r.includes('assent-ui.j
 
 describe('loader in Chromium', () => {
   it('first visit: loads the UI and shows the banner; a returning visitor downloads the loader only', async () => {
+    const start = h.server.requests.length;
     const { page, context, watch } = await open(h, '/');
     await page.locator(sel.banner).waitFor();
     expect(uiRequests()).toBe(1);
@@ -58,10 +59,12 @@ describe('loader in Chromium', () => {
     await page.waitForFunction(
       () => (window as unknown as { assent?: { consent?: unknown } }).assent?.consent,
     );
-    await page.waitForTimeout(300);
+    await settled(page);
     const after = h.server.requests.slice(before);
     expect(after.some((r) => r.includes('assent.js'))).toBe(true);
     expect(after.some((r) => r.includes('assent-ui.js'))).toBe(false);
+    // With Web Crypto (a secure context), the JavaScript SHA-256 is never fetched.
+    expect(h.server.requests.slice(start).some((r) => r.includes('assent-sha256.js'))).toBe(false);
     expect(await page.locator('assent-widget').count()).toBe(0);
     expect(await page.evaluate(() => window.assent.allows('analytics'))).toBe(false);
     expect(watch.errors).toEqual([]);
@@ -195,12 +198,19 @@ describe('loader in Chromium', () => {
     await context.addInitScript(() => {
       Object.defineProperty(Crypto.prototype, 'subtle', { get: () => undefined, configurable: true });
     });
+    const before = h.server.requests.length;
     const { page, watch } = await open(h, '/gated', {}, context);
     expect(await page.evaluate(() => crypto.subtle)).toBeUndefined();
     await page.locator(sel.action('accept-all')).click();
     await page.waitForFunction(() => (window as unknown as { statsRuns?: number }).statsRuns === 1);
     const hashes = await page.evaluate(() => window.assent.consent?.hashes);
     expect(hashes).toEqual(purposeHashes(storeConfig()));
+    // Fetched once, from next to assent-ui.js, only because Web Crypto is missing here.
+    expect(h.server.requests.slice(before).filter((r) => r.includes('assent-sha256.js'))).toHaveLength(1);
+    const policy = await page.evaluate(
+      () => (window.assent.consent as unknown as { policy: { hash: string } }).policy,
+    );
+    expect(policy.hash).toBe(policyHash(storeConfig()));
     await page.reload();
     await page.waitForFunction(() => (window as unknown as { statsRuns?: number }).statsRuns === 1);
     expect(await page.evaluate(() => window.assent.get('analytics')?.status)).toBe('given');
