@@ -158,6 +158,7 @@ export interface World {
   realFetch: typeof fetch;
   /** Servers and ledgers examples started, closed after each example. */
   closers: (() => Promise<unknown>)[];
+  closed: boolean;
   close(): Promise<void>;
 }
 
@@ -192,7 +193,8 @@ function decided(config: core.AssentConfig, decide: (c: core.Consent) => void) {
   return { consent, storage, events };
 }
 
-export async function startWorld(): Promise<World> {
+/** `corsOrigins`: the page origin, when examples run in a (happy-dom) page whose fetch enforces CORS. */
+export async function startWorld(options: { corsOrigins?: string[] } = {}): Promise<World> {
   const realFetch = globalThis.fetch;
   const dir = mkdtempSync(join(tmpdir(), 'assent-docs-run-'));
   const rawConfig = JSON.parse(readFileSync(join(root, 'examples/retailer.config.json'), 'utf8'));
@@ -209,6 +211,7 @@ export async function startWorld(): Promise<World> {
     keys: ledgerPkg.createKeyStore(),
     issuer: ISSUER,
     rateLimit: false,
+    corsOrigins: options.corsOrigins ?? [],
     linkKeys: { keys: [linkKey.publicJwk] },
     treeHeadIntervalMs: 50,
   });
@@ -246,8 +249,11 @@ export async function startWorld(): Promise<World> {
     shopRequests: [],
     realFetch,
     closers: [],
+    closed: false,
     async close() {
-      vi.unstubAllGlobals();
+      // fetch stays routed: a sync an example started may still retry, and must not reach the
+      // network for the docs' made-up host.
+      world.closed = true;
       vi.unstubAllEnvs();
       await ledger.close();
       rmSync(dir, { recursive: true, force: true });
@@ -260,6 +266,7 @@ export async function startWorld(): Promise<World> {
     const raw = req ? req.url : input instanceof URL ? input.href : String(input);
     for (const origin of [ISSUER, config.ledgerUrl].filter(Boolean) as string[])
       if (raw.startsWith(origin)) {
+        if (world.closed) throw new TypeError('fetch failed: the fixture ledger is closed');
         const target = ledgerUrl + raw.slice(origin.length);
         return realFetch(req ? new Request(target, req) : target, init);
       }
@@ -475,13 +482,20 @@ export async function runExample(
   free: ReadonlySet<string>,
   world: World,
   defs: FixtureDefs,
-  options: { timeoutMs?: number; during?: (fx: Fixtures) => Promise<void> } = {},
+  options: {
+    timeoutMs?: number;
+    /** Set the stage (a page's elements, cookies) before the example runs. */
+    before?: (fx: Fixtures) => Promise<void>;
+    /** Act while the example runs (answer a dialog it waits for). */
+    during?: ((fx: Fixtures) => Promise<void>) | undefined;
+  } = {},
 ): Promise<Run> {
   const prepared = prepare(e.code);
   const params = parametersOf(prepared, free);
   const missing = params.filter((n) => !createFixtures(world, defs).has(n));
   if (missing.length) throw new Error(`${e.file}:${e.line}: no fixture for ${missing.join(', ')}`);
   const fx = createFixtures(world, defs);
+  await options.before?.(fx);
   const values = await Promise.all(params.map((n) => fx.get(n)));
   const out = {
     log: vi.spyOn(console, 'log').mockImplementation(() => {}),
