@@ -7,16 +7,25 @@ import { Worker } from 'node:worker_threads';
 
 const b64uJson = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
 
-// The worker takes the signing inputs of a batch as one string joined by newlines (one structured
-// clone of a flat string instead of one per receipt) and answers with the signatures the same way.
+// The worker takes the receipt payloads (JSON texts) of a batch as one string joined by newlines
+// (one structured clone of a flat string instead of one per receipt; JSON text never holds a raw
+// newline) with the header prefix, and answers with the whole compact JWS, joined the same way: the
+// base64url encoding and the concatenation happen there, and splitting the answer here makes
+// substrings that share its memory instead of new strings.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createPrivateKey, sign } = require('node:crypto');
 const key = createPrivateKey({ key: workerData.jwk, format: 'jwk' });
+let scratch = Buffer.allocUnsafe(4096);
 parentPort.on('message', (m) => {
-  const inputs = m.inputs.split('\\n');
+  const payloads = m.payloads.split('\\n');
   let out = '';
-  for (let i = 0; i < inputs.length; i++) out += (i ? '\\n' : '') + sign(null, Buffer.from(inputs[i], 'latin1'), key).toString('base64url');
+  for (let i = 0; i < payloads.length; i++) {
+    const input = m.prefix + Buffer.from(payloads[i], 'utf8').toString('base64url');
+    if (scratch.length < input.length) scratch = Buffer.allocUnsafe(input.length * 2);
+    const n = scratch.write(input, 0, 'latin1');
+    out += (i ? '\\n' : '') + input + '.' + sign(null, scratch.subarray(0, n), key).toString('base64url');
+  }
   parentPort.postMessage({ id: m.id, out });
 });
 `;
@@ -103,25 +112,23 @@ export class Signer {
    */
   async signMany(typ: string, payloads: readonly string[]): Promise<string[]> {
     const prefix = this.prefix(typ);
-    const inputs = payloads.map((p) => prefix + Buffer.from(p, 'utf8').toString('base64url'));
-    if (this.#threads === 0 || this.#closed || inputs.length < INLINE_BELOW) {
-      for (let i = 0; i < inputs.length; i++) inputs[i] = `${inputs[i]}.${this.#signInput(inputs[i]!)}`;
-      return inputs;
+    if (this.#threads === 0 || this.#closed || payloads.length < INLINE_BELOW) {
+      const out: string[] = new Array(payloads.length);
+      for (let i = 0; i < payloads.length; i++) {
+        const input = prefix + Buffer.from(payloads[i]!, 'utf8').toString('base64url');
+        out[i] = `${input}.${this.#signInput(input)}`;
+      }
+      return out;
     }
     if (this.#workers.length === 0) this.#start();
     // Spread a large batch over every worker; a small one goes to the next worker in turn.
-    const parts = Math.min(this.#workers.length, Math.ceil(inputs.length / 64));
-    const size = Math.ceil(inputs.length / parts);
+    const parts = Math.min(this.#workers.length, Math.ceil(payloads.length / 64));
+    const size = Math.ceil(payloads.length / parts);
     const chunks: Promise<string>[] = [];
-    for (let i = 0; i < inputs.length; i += size)
-      chunks.push(this.#run(inputs.slice(i, i + size).join('\n')));
-    let n = 0;
-    for (const sigs of await Promise.all(chunks))
-      for (const sig of sigs.split('\n')) {
-        inputs[n] = `${inputs[n]}.${sig}`;
-        n++;
-      }
-    return inputs;
+    for (let i = 0; i < payloads.length; i += size)
+      chunks.push(this.#run(prefix, payloads.slice(i, i + size).join('\n')));
+    const done = await Promise.all(chunks);
+    return done.length === 1 ? done[0]!.split('\n') : done.flatMap((jws) => jws.split('\n'));
   }
 
   #signInput(input: string): string {
@@ -130,12 +137,12 @@ export class Signer {
     return sign(null, this.#scratch.subarray(0, n), this.#key).toString('base64url');
   }
 
-  #run(inputs: string): Promise<string> {
+  #run(prefix: string, payloads: string): Promise<string> {
     const id = this.#next++;
     const w = this.#workers[this.#rr++ % this.#workers.length]!;
     return new Promise((resolve, reject) => {
       this.#jobs.set(id, { resolve, reject });
-      w.postMessage({ id, inputs });
+      w.postMessage({ id, prefix, payloads });
     });
   }
 

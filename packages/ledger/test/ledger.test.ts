@@ -102,6 +102,25 @@ describe.each(['sqlite', 'postgres'] as const)('ledger over HTTP (%s)', (backend
     expect(await size()).toBe(before + 3);
   });
 
+  it('answers a batch of 100 (signed on the signing threads) with 100 receipts in order, each for its own entry', async () => {
+    const jwks = (await get(`${url}/.well-known/jwks.json`)).body;
+    const events = Array.from({ length: 100 }, () => makeEvent());
+    const before = await size();
+    const r = await post(url, events);
+    expect(r.status).toBe(200);
+    expect(r.body.receipts).toHaveLength(100);
+    const seqs: number[] = [];
+    for (const [i, jws] of r.body.receipts.entries()) {
+      const claims = await verifyReceipt(jws, { keys: jwks, issuer: ISSUER });
+      expect(claims).toMatchObject({ sub: events[i]!.subject, jti: events[i]!.id });
+      seqs.push(claims.seq);
+    }
+    expect(seqs).toEqual(Array.from({ length: 100 }, (_, i) => before + i));
+    // A retry of the whole batch returns the same receipts.
+    expect((await post(url, events)).body.receipts).toEqual(r.body.receipts);
+    expect(await size()).toBe(before + 100);
+  });
+
   it('is idempotent by event id: a retry returns the same receipt and adds no leaf', async () => {
     const e = makeEvent();
     const first = await post(url, [e]);

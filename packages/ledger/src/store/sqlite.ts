@@ -157,10 +157,43 @@ interface PendingId {
   outcomes: Promise<Map<string, Outcome>>;
 }
 
-interface Waiting {
-  item: Item;
-  resolve: (o: Outcome) => void;
-  reject: (e: unknown) => void;
+/** One append() call: a single promise for all its items instead of one per item. */
+class AppendCall {
+  readonly outcomes: Outcome[];
+  left: number;
+  done = false;
+  constructor(
+    n: number,
+    readonly resolve: (o: Outcome[]) => void,
+    readonly reject: (e: unknown) => void,
+  ) {
+    this.outcomes = new Array(n);
+    this.left = n;
+  }
+}
+
+/** An item waiting in the group commit, and where its outcome goes. */
+class Waiting {
+  constructor(
+    readonly item: Item,
+    readonly call: AppendCall,
+    readonly index: number,
+  ) {}
+
+  resolve(o: Outcome): void {
+    const c = this.call;
+    c.outcomes[this.index] = o;
+    if (--c.left === 0 && !c.done) {
+      c.done = true;
+      c.resolve(c.outcomes);
+    }
+  }
+
+  reject(e: unknown): void {
+    if (this.call.done) return;
+    this.call.done = true;
+    this.call.reject(e);
+  }
 }
 
 export interface SqliteStoreOptions extends CommitOptions {
@@ -174,10 +207,12 @@ function prepareStatements(db: Database.Database) {
     // The log's size is its highest seq plus one: a rowid B-tree lookup, and no extra page to write
     // per commit.
     size: db.prepare<[], { size: number }>('SELECT COALESCE(MAX(seq) + 1, 0) AS size FROM entries'),
-    byId: db.prepare<
+    // The ids of a whole batch in one statement (a JSON array): about a third of the cost of one
+    // lookup per id, most of which is the call.
+    byIds: db.prepare<
       [string],
-      { seq: number; digest: Buffer | null; receipt: string | null; erased_by: number | null }
-    >('SELECT seq, digest, receipt, erased_by FROM entries WHERE id = ?'),
+      { id: string; seq: number; digest: Buffer | null; receipt: string | null; erased_by: number | null }
+    >('SELECT id, seq, digest, receipt, erased_by FROM entries WHERE id IN (SELECT value FROM json_each(?))'),
     insert: db.prepare(
       'INSERT INTO entries (seq, id, kind, subject, received_at, body, leaf, digest, receipt, erased_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -355,11 +390,12 @@ export class SqliteStore implements Store {
     if (this.#closed) return Promise.reject(new StorageUnavailable('the ledger is closed'));
     if (this.#broken) return Promise.reject(this.#broken);
     if (!this.#ctx) return Promise.reject(new TypeError('this store was opened without signing keys'));
-    const all = items.map(
-      (item) => new Promise<Outcome>((resolve, reject) => this.#queue.push({ item, resolve, reject })),
-    );
-    this.#schedule();
-    return Promise.all(all);
+    if (items.length === 0) return Promise.resolve([]);
+    return new Promise<Outcome[]>((resolve, reject) => {
+      const call = new AppendCall(items.length, resolve, reject);
+      for (let i = 0; i < items.length; i++) this.#queue.push(new Waiting(items[i]!, call, i));
+      this.#schedule();
+    });
   }
 
   // Pipeline: a batch is sequenced (seqs, leaves, nodes: synchronous, one batch at a time), then
@@ -410,6 +446,11 @@ export class SqliteStore implements Store {
     const fresh: Waiting[] = [];
     const first = new Map<string, EventItem>();
     const repeats: Array<{ w: Waiting; id: string; prior?: PendingId | undefined }> = [];
+    const ids: string[] = [];
+    for (const w of batch)
+      if (w.item.kind === 'event' && !this.#pendingIds.has(w.item.id)) ids.push(w.item.id);
+    const storedById = new Map<string, StoredId>();
+    if (ids.length) for (const r of this.#q.byIds.all(JSON.stringify(ids))) storedById.set(r.id, r);
     for (const w of batch) {
       const item = w.item;
       if (item.kind !== 'event') {
@@ -421,7 +462,7 @@ export class SqliteStore implements Store {
         repeats.push({ w, id: item.id, prior });
         continue;
       }
-      const stored = this.#q.byId.get(item.id);
+      const stored = storedById.get(item.id);
       if (stored) {
         w.resolve(outcomeOfStored(stored, item));
         continue;
@@ -889,11 +930,16 @@ export class SqliteStore implements Store {
   }
 }
 
+/** What the idempotency check reads of an id already in the log. */
+export interface StoredId {
+  seq: number;
+  digest: Buffer | null;
+  receipt: string | null;
+  erased_by: number | null;
+}
+
 /** The answer for an id that is already in the log. */
-export function outcomeOfStored(
-  stored: { seq: number; digest: Buffer | null; receipt: string | null; erased_by: number | null },
-  item: EventItem,
-): Outcome {
+export function outcomeOfStored(stored: StoredId, item: EventItem): Outcome {
   if (!stored.digest || !item.digest.equals(stored.digest)) return { status: 'conflict' };
   if (stored.erased_by !== null || !stored.receipt) return { status: 'erased' };
   return { status: 'ok', seq: stored.seq, receipt: stored.receipt, duplicate: true };
