@@ -1,6 +1,6 @@
 import { Window } from 'happy-dom';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyGpc, readGpc, resolveJurisdiction } from '@assent/core';
+import { applyGpc, gpcSince, readGpc, resolveJurisdiction } from '@assent/core';
 
 const windows: Window[] = [];
 afterEach(async () => {
@@ -52,6 +52,29 @@ describe('readGpc', () => {
       [undefined, false],
     ] as const)
       expect(readGpc({ globalPrivacyControl: v } as unknown as Navigator)).toBe(want);
+  });
+});
+
+describe('gpcSince', () => {
+  it('reads the time GPC was first honoured only while the signal is sent, never touching localStorage without it', () => {
+    const w = page();
+    w.localStorage.setItem('assent-gpc', '1767225600000');
+    let reads = 0;
+    const storage = w.localStorage;
+    Object.defineProperty(w, 'localStorage', {
+      get: () => {
+        reads++;
+        return storage;
+      },
+    });
+    Object.defineProperty(w.navigator, 'globalPrivacyControl', { value: false, configurable: true });
+    expect(gpcSince(w)).toBeUndefined();
+    expect(reads).toBe(0);
+    Object.defineProperty(w.navigator, 'globalPrivacyControl', { value: true, configurable: true });
+    expect(gpcSince(w)).toBe(1767225600000);
+    expect(reads).toBe(1);
+    storage.removeItem('assent-gpc');
+    expect(gpcSince(w)).toBeUndefined();
   });
 });
 

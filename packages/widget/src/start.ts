@@ -224,7 +224,9 @@ export function run(
       emit('ready', r);
       done();
     };
-    const d = readDigest(JSON.stringify(c));
+    // The digest is kept only once the shopper has decided: without a decision, neither the
+    // config is serialised nor localStorage read (its first access costs milliseconds).
+    const d = stored && readDigest(JSON.stringify(c));
     if (d) go(d);
     else {
       derive = (m) => m.digest(c, !!stored).then((x) => void (view || go(x)));

@@ -123,6 +123,20 @@ describe('startAssent', () => {
     expect(second.api.get('analytics')?.status).toBe('withdrawn');
   });
 
+  it('reads no localStorage on a first visit (its first access per page is a synchronous round trip)', async () => {
+    const spy = vi.spyOn(window, 'localStorage', 'get');
+    // Only the loader: the UI module never arrives.
+    const api = startAssent({
+      config: storeConfig(),
+      loadUi: () => new Promise(() => {}),
+      storage: memoryStorage(),
+    });
+    await flush();
+    expect(api.allows('analytics')).toBe(false);
+    expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
+  });
+
   it('keeps nothing on the device before a first decision', async () => {
     const { api } = start();
     await api.ready;

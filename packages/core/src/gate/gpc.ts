@@ -36,8 +36,12 @@ const KEY = 'assent-gpc';
 
 /**
  * When Global Privacy Control was first honoured on this device (milliseconds), as `applyGpc`
- * keeps it in `localStorage`; `undefined` before that or without storage. The loader passes it
- * to `readConsent` as `gpcSince`.
+ * keeps it in `localStorage`; `undefined` before that, without storage, or without the signal now.
+ * The loader passes it to `readConsent` as `gpcSince`.
+ *
+ * Without the signal it does not touch `localStorage`: a page's first access to it is a
+ * synchronous round trip to the browser's storage process (milliseconds in Chromium), which the
+ * loader must not pay on every page for a signal most browsers never send.
  *
  * @example
  * ```ts
@@ -46,7 +50,7 @@ const KEY = 'assent-gpc';
  */
 export function gpcSince(win: Window = window): number | undefined {
   try {
-    return +win.localStorage[KEY]! || undefined;
+    if (readGpc(win.navigator)) return +win.localStorage[KEY]! || undefined;
   } catch {}
 }
 

@@ -14,9 +14,10 @@ const nonce = me?.nonce;
 const inline = document.querySelector('script[data-assent-config]');
 const handOver: Record<string, (m: never) => void> = {};
 const pending: Record<string, Promise<never> | undefined> = {};
-// One <script> per module at a time (assent-ui.js, assent-sync.js, next to this file unless
-// `data-ui` / `data-sync` say otherwise); after a failure (rejected, reported) the next call retries.
-const load = <M>(k: 'ui' | 'sync'): Promise<M> =>
+// One <script> per module at a time (assent-ui.js, assent-sync.js, assent-sha256.js, next to this
+// file unless `data-ui` / `data-sync` say otherwise); after a failure (rejected, reported) the next
+// call retries.
+const load = <M>(k: string): Promise<M> =>
   (pending[k] ||= new Promise((resolve, reject) => {
     handOver[k] = resolve;
     const s = document.createElement('script');
@@ -50,6 +51,8 @@ const api = run(
           r.ok ? r.json() : Promise.reject(Error(`assent: config HTTP ${r.status}`)),
         ),
 ) as unknown as Record<string, unknown>;
-// Private handshake: assent-ui.js and assent-sync.js hand their modules over to `_h.ui` / `_h.sync`.
+// Private handshake: assent-ui.js, assent-sync.js and assent-sha256.js hand their modules over to
+// `_h.ui`, `_h.sync`, `_h.sha256`; assent-ui.js loads the last through `_h.load`.
 api._h = handOver;
+handOver.load = load as never;
 w.assent = api;
