@@ -50,7 +50,7 @@ const KEY = 'assent-gpc';
  */
 export function gpcSince(win: Window = window): number | undefined {
   try {
-    if (readGpc(win.navigator)) return +win.localStorage[KEY]! || undefined;
+    return (readGpc(win.navigator) && +win.localStorage[KEY]!) || undefined;
   } catch {}
 }
 
