@@ -2,7 +2,13 @@
 // Each case breaks exactly one thing in an otherwise valid event, so the expected path proves the
 // validator refused it for that reason and not for another.
 import { createHash } from 'node:crypto';
-import { AssentError, EventInvalid, validateEvent, validateEvents } from '@assent/core/protocol';
+import {
+  AssentError,
+  CONSENT_METHODS,
+  EventInvalid,
+  validateEvent,
+  validateEvents,
+} from '@assent/core/protocol';
 import { describe, expect, it } from 'vitest';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests mutate raw JSON freely.
@@ -264,16 +270,7 @@ const ACCEPTED: [string, (e: Json) => void][] = [
   ['an explicitly undefined link (not on the wire)', (e) => (e.link = undefined)],
 ];
 
-for (const method of [
-  'banner:accept-all',
-  'banner:reject-all',
-  'preferences:save',
-  'separate:dialog',
-  'gpc',
-  'api',
-  'sync',
-])
-  ACCEPTED.push([`method ${method}`, (e) => (e.method = method)]);
+for (const method of CONSENT_METHODS) ACCEPTED.push([`method ${method}`, (e) => (e.method = method)]);
 for (const status of ['given', 'refused', 'withdrawn', 'expired'])
   ACCEPTED.push([`status ${status}`, (e) => (e.purposes.ads.status = status)]);
 
