@@ -233,6 +233,10 @@ describe.each([
     const jws = signReceipt(key);
     await expect(v.verifyReceipt(jws, { jwks } as never)).rejects.toThrow(/issuer/);
     await expect(v.verifyReceipt(jws, { issuer: ISSUER } as never)).rejects.toThrow(/keys or jwks/);
+    await expect(v.verifyReceipt(jws, { ...opts, clockToleranceSeconds: 301 })).rejects.toThrow(
+      /clockToleranceSeconds must be a number from 0 to 300/,
+    );
+    expect(await v.verifyReceipt(jws, { ...opts, clockToleranceSeconds: 300 })).toBeTruthy();
     await expect(v.verifyReceipt(jws, { ...opts, clockToleranceSeconds: -1 })).rejects.toThrow(
       /clockToleranceSeconds/,
     );

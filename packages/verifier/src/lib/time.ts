@@ -3,10 +3,14 @@ import { TokenExpired, TokenNotYetValid } from '../errors.js';
 /** Default allowance for clock differences between the ledger and this server. */
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
 
+// The bound on that allowance: beyond a few minutes, a skew is a broken clock to fix, and a large
+// allowance would quietly keep accepting receipts that have expired.
+const MAX_CLOCK_TOLERANCE_SECONDS = 300;
+
 export interface TimeOptions {
   /** Current time as a `Date` or epoch milliseconds; defaults to `Date.now()`. */
   now?: Date | number;
-  /** Allowed clock skew, seconds; default 30. */
+  /** Allowed clock skew, seconds; default 30, at most 300. */
   clockToleranceSeconds?: number;
 }
 
@@ -24,8 +28,8 @@ export function nowSeconds(options: TimeOptions): number {
 export function tolerance(options: TimeOptions): number {
   const t = options.clockToleranceSeconds;
   if (t === undefined) return DEFAULT_CLOCK_TOLERANCE_SECONDS;
-  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) {
-    throw new TypeError('clockToleranceSeconds must be a non-negative number');
+  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > MAX_CLOCK_TOLERANCE_SECONDS) {
+    throw new TypeError(`clockToleranceSeconds must be a number from 0 to ${MAX_CLOCK_TOLERANCE_SECONDS}`);
   }
   return t;
 }
