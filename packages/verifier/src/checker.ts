@@ -81,7 +81,7 @@ export interface ConsentCheckerOptions extends KeyOptions {
   cacheMaxBytes?: number;
   /** Longest a verified receipt is trusted from the cache, seconds; default 300. */
   cacheMaxAgeSeconds?: number;
-  /** Allowed clock skew, seconds; default 30. */
+  /** Allowed clock skew, seconds; default 30, at most 300. */
   clockToleranceSeconds?: number;
 }
 
