@@ -66,7 +66,7 @@ export interface LedgerOptions {
   signingThreads?: number;
   /** Extra wait for a group commit to gather requests; default 0 (the next event-loop turn). */
   commitDelayMs?: number;
-  /** Most items one transaction takes; default 2048. */
+  /** Most items one batch takes (sequenced and signed together); default 2048. */
   maxBatchItems?: number;
   /** How often a new tree head is signed while the log grows; default 1000. */
   treeHeadIntervalMs?: number;

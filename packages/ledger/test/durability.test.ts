@@ -75,4 +75,19 @@ describe('SQLite group commit durability', () => {
       expect((await b.verify()).ok).toBe(true);
     });
   }
+
+  // More small batches than may be in flight at once (8): the ones left queued must still commit
+  // when the earlier ones finish, though no new append() comes to schedule them.
+  for (const signingThreads of [0, 1]) {
+    it(`commits every queued item when more batches wait than may be in flight (signingThreads ${signingThreads})`, async () => {
+      const ledger = await fx.ledger({
+        database: `${fx.dir}/small-batches-${signingThreads}.db`,
+        signingThreads,
+        maxBatchItems: 1,
+      });
+      const receipts = await Promise.all(Array.from({ length: 40 }, () => ledger.append([makeEvent()])));
+      expect(receipts.flat()).toHaveLength(40);
+      expect(await ledger.store.treeSize()).toBe(40);
+    });
+  }
 });
