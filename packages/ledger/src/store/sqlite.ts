@@ -16,7 +16,14 @@
 // thread with its own connection, for the same reason: automatic checkpoints would run inside a
 // commit. On a database file with signing threads, the inserts and commits themselves run on a
 // writer thread too (sqlite-writer.ts); in memory, or without threads, they run here.
-import { closeSync, existsSync, fdatasync, fstatSync, openSync, statSync } from 'node:fs';
+//
+// Committed is not durable: a row can be in the file (and visible to the idempotency lookup) before
+// any sync covered it, after a crash between commit and sync, or when its batch failed after the
+// commit (a checkpoint error, a lost writer thread). So the store syncs the WAL and the database
+// once at open, and keeps a durable mark (#committed.size: every seq below it is covered by a sync
+// that succeeded); a retry that finds its id at or above the mark waits for a sync before it is
+// answered. Once storage is broken, nothing is answered from it any more, stored or not.
+import { closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, openSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -355,11 +362,15 @@ export class SqliteStore implements Store {
         this.#checkpointer.unref();
       }
       this.db.exec(SCHEMA);
+      // What a previous process committed may never have been synced (it may have died between its
+      // commit and its sync): make it durable before anything is answered from it.
+      if (ctx && options.file !== ':memory:' && options.file !== '') syncAtOpen(options.file);
       if (ctx && ctx.signer.threads > 0 && options.file !== ':memory:' && options.file !== '')
         this.#writer = new SqliteWriter(options.file, ctx.signer.key, ctx.signer.prefix(RECEIPT_TYP));
     }
     this.#q = prepareStatements(this.db);
     this.#range = this.#loadRange();
+    // The durable mark: synced at open (above), so everything stored now is durable.
     this.#committed = { size: this.#range.size, root: this.#range.root() };
     this.#lastHead = this.#latestHead();
     const interval = options.treeHeadIntervalMs ?? 1000;
@@ -447,6 +458,8 @@ export class SqliteStore implements Store {
     try {
       // A tombstone must see every earlier entry in the database before it lists what it erases.
       if (batch.some((w) => w.item.kind !== 'event')) await this.#idle();
+      // Storage broke while these waited: nothing may be answered from it, not even a stored id.
+      if (this.#broken) throw this.#broken;
       await this.#process(batch, release);
     } catch (e) {
       const err =
@@ -472,6 +485,8 @@ export class SqliteStore implements Store {
     for (const w of batch)
       if (w.item.kind === 'event' && !this.#pendingIds.has(w.item.id)) ids.push(w.item.id);
     const storedById = new Map<string, StoredId>();
+    // Stored ids at or above the durable mark: committed, but perhaps not yet synced.
+    const unsynced: Array<{ w: Waiting; o: Outcome }> = [];
     if (ids.length) for (const r of this.#q.byIds.all(JSON.stringify(ids))) storedById.set(r.id, r);
     for (const w of batch) {
       const item = w.item;
@@ -486,12 +501,23 @@ export class SqliteStore implements Store {
       }
       const stored = storedById.get(item.id);
       if (stored) {
-        w.resolve(outcomeOfStored(stored, item));
+        if (stored.seq >= this.#committed.size) unsynced.push({ w, o: outcomeOfStored(stored, item) });
+        else w.resolve(outcomeOfStored(stored, item));
         continue;
       }
       first.set(item.id, item);
       fresh.push(w);
     }
+    if (unsynced.length)
+      // A sync that starts now covers these rows: they were read back, so their commit returned.
+      this.#durable().then(
+        () => {
+          for (const u of unsynced) u.w.resolve(u.o);
+        },
+        (e) => {
+          for (const u of unsynced) u.w.reject(e);
+        },
+      );
     if (fresh.length === 0) {
       release();
       await this.#settleRepeats(repeats.map((r) => ({ w: r.w, entry: r.prior! })));
@@ -789,12 +815,23 @@ export class SqliteStore implements Store {
         // After any failed fsync the kernel may have dropped dirty pages that later commits build
         // on: an fsync that succeeds afterwards acknowledges nothing either.
         if (!err && !this.#broken) return resolve();
-        this.#broken ??= new StorageUnavailable('fsync of the write-ahead log failed; restart the ledger', {
-          cause: err,
-        });
-        reject(this.#broken);
+        reject(
+          this.#setBroken(
+            new StorageUnavailable('fsync of the write-ahead log failed; restart the ledger', { cause: err }),
+          ),
+        );
       }),
     );
+  }
+
+  /**
+   * Storage can no longer be trusted: from now on every item, queued or new, is refused (a retry of
+   * a stored id too, since its row may sit after pages the kernel dropped). Returns the first cause.
+   */
+  #setBroken(e: StorageUnavailable): StorageUnavailable {
+    this.#broken ??= e;
+    for (const w of this.#queue.splice(0)) w.reject(this.#broken);
+    return this.#broken;
   }
 
   #writeRows(r: Integration, fresh: Waiting[]): void {
@@ -949,6 +986,24 @@ export class SqliteStore implements Store {
       await cp.terminate();
     }
     this.db.close();
+  }
+}
+
+/** fdatasync the WAL (if any) and the database file, once, before a serving store answers anything. */
+function syncAtOpen(file: string): void {
+  for (const f of [`${file}-wal`, file]) {
+    let fd: number;
+    try {
+      fd = openSync(f, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw e;
+    }
+    try {
+      fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 

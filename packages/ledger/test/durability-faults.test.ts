@@ -1,0 +1,117 @@
+// SQLite durability under faults: what a retry is answered while its row is committed but not yet
+// durable, failed and reordered fsyncs, and lost threads. fdatasync is replaced through the
+// node:fs module (syncBuiltinESMExports) to make it fail or wait; threads are stopped for real.
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Fixture, fixture, makeEvent } from './helpers.js';
+
+type SyncCb = (e: NodeJS.ErrnoException | null) => void;
+const realFsync = fs.fdatasync;
+const realFsyncSync = fs.fdatasyncSync;
+const patch = (fake: (fd: number, cb: SyncCb) => void) => {
+  (fs as { fdatasync: unknown }).fdatasync = fake;
+  syncBuiltinESMExports();
+};
+const patchSync = (fake: (fd: number) => void) => {
+  (fs as { fdatasyncSync: unknown }).fdatasyncSync = fake;
+  syncBuiltinESMExports();
+};
+const eio = () => Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: { code?: string }) => e.code ?? String(e),
+  );
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('SQLite durability under faults', () => {
+  let fx: Fixture;
+  // fsyncs a test holds back; released after each test, so a failed assertion cannot hang close().
+  const held: Array<() => void> = [];
+  beforeAll(async () => {
+    fx = await fixture('sqlite');
+  });
+  afterEach(() => {
+    patch(realFsync);
+    patchSync(realFsyncSync);
+    for (const h of held.splice(0)) h();
+  });
+  afterAll(async () => {
+    await fx.cleanup();
+  });
+
+  for (const signingThreads of [0, 1]) {
+    it(`a retry queued behind batches whose fsync fails is refused, not answered from the file (signingThreads ${signingThreads})`, async () => {
+      const ledger = await fx.ledger({
+        database: `${fx.dir}/eio-retry-${signingThreads}.db`,
+        signingThreads,
+        maxBatchItems: 1,
+      });
+      patch((_fd, cb) => {
+        setTimeout(() => cb(eio()), 50);
+      });
+      const events = Array.from({ length: 8 }, () => makeEvent());
+      const firsts = events.map((e) => codeOf(ledger.append([e])));
+      const retry = codeOf(ledger.append([events[0]!]));
+      expect(await Promise.all(firsts)).toEqual(new Array(8).fill('ERR_STORAGE_UNAVAILABLE'));
+      expect(await retry).toBe('ERR_STORAGE_UNAVAILABLE');
+      expect(await ledger.store.treeSize()).toBe(0);
+    });
+  }
+
+  it('after a crash between commit and fsync, the restarted ledger syncs before it answers a retry', async () => {
+    const database = `${fx.dir}/crash.db`;
+    const a = await fx.ledger({ database });
+    // The first process commits and then never gets its fsync back (as if killed right there).
+    patch((fd, cb) => {
+      held.push(() => realFsync(fd, cb));
+    });
+    const ev = makeEvent();
+    const first = a.append([ev]);
+    await until(() => held.length > 0, 'the commit');
+    expect(await a.store.treeSize()).toBe(0);
+    let syncs = 0;
+    patch((fd, cb) => {
+      syncs++;
+      realFsync(fd, cb);
+    });
+    patchSync((fd) => {
+      syncs++;
+      realFsyncSync(fd);
+    });
+    const b = await fx.ledger({ database });
+    const [receipt] = await b.append([ev]);
+    expect(syncs).toBeGreaterThan(0);
+    for (const h of held.splice(0)) h();
+    expect(await first).toEqual([receipt]);
+  });
+
+  it('a retry that finds its id committed by another connection but not yet synced waits for a sync', async () => {
+    const database = `${fx.dir}/unsynced-hit.db`;
+    const a = await fx.ledger({ database });
+    const b = await fx.ledger({ database });
+    let syncs = 0;
+    patch((fd, cb) => {
+      if (held.length === 0) held.push(() => realFsync(fd, cb));
+      else {
+        syncs++;
+        realFsync(fd, cb);
+      }
+    });
+    const ev = makeEvent();
+    const first = a.append([ev]);
+    await until(() => held.length > 0, 'the commit');
+    const [receipt] = await b.append([ev]);
+    expect(syncs).toBeGreaterThan(0);
+    for (const h of held.splice(0)) h();
+    expect(await first).toEqual([receipt]);
+  });
+});
