@@ -115,3 +115,43 @@ describe('SQLite durability under faults', () => {
     expect(await first).toEqual([receipt]);
   });
 });
+
+describe('SQLite parallel fsyncs', () => {
+  let fx: Fixture;
+  const held: Array<() => void> = [];
+  beforeAll(async () => {
+    fx = await fixture('sqlite');
+  });
+  afterEach(() => {
+    patch(realFsync);
+    for (const h of held.splice(0)) h();
+  });
+  afterAll(async () => {
+    await fx.cleanup();
+  });
+
+  // Concurrent fdatasyncs of one file: the kernel reports a writeback error to one of them only.
+  // A later sync that succeeds first must not acknowledge a commit that sits after the lost pages.
+  for (const signingThreads of [0, 1]) {
+    it(`a later sync that succeeds first acknowledges nothing when an earlier one fails (signingThreads ${signingThreads})`, async () => {
+      const ledger = await fx.ledger({ database: `${fx.dir}/order-${signingThreads}.db`, signingThreads });
+      let later = 0;
+      patch((fd, cb) => {
+        if (held.length === 0) held.push(() => setImmediate(() => cb(eio())));
+        else {
+          later++;
+          realFsync(fd, cb);
+        }
+      });
+      const first = codeOf(ledger.append([makeEvent()]));
+      await until(() => held.length > 0, 'the first sync');
+      const second = codeOf(ledger.append([makeEvent()]));
+      await until(() => later > 0, 'the second sync');
+      await new Promise((r) => setTimeout(r, 50));
+      for (const h of held.splice(0)) h();
+      expect(await first).toBe('ERR_STORAGE_UNAVAILABLE');
+      expect(await second).toBe('ERR_STORAGE_UNAVAILABLE');
+      expect(await ledger.store.treeSize()).toBe(0);
+    });
+  }
+});

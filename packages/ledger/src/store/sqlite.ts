@@ -317,6 +317,8 @@ export class SqliteStore implements Store {
   #syncs = new Set<Promise<void>>();
   /** The fsync that starts when one of the running ones ends. */
   #queuedSync: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
+  /** The latest sync's result as acknowledged: it and every sync started before it succeeded. */
+  #syncChain: Promise<void> = Promise.resolve();
   #oldFds: number[] = [];
   #broken: StorageUnavailable | undefined;
   #checkpointer: Worker | undefined;
@@ -795,7 +797,14 @@ export class SqliteStore implements Store {
       }
     };
     p.then(done, done);
-    return p;
+    // The kernel reports a writeback error on a file to only one of the fdatasyncs running on it,
+    // and their callbacks come in any order: a later sync may succeed (and be heard of first) while
+    // an earlier one fails for pages this commit builds on. A sync's success therefore counts only
+    // once every sync started before it has succeeded.
+    const chained = this.#syncChain.then(() => p);
+    chained.catch(() => {});
+    this.#syncChain = chained;
+    return chained;
   }
 
   #fsyncWal(): Promise<void> {
