@@ -155,3 +155,28 @@ describe('SQLite parallel fsyncs', () => {
     });
   }
 });
+
+/** The store's internal test hook (not API): stop one of its threads as a crash would. */
+const stopThread = (ledger: { store: unknown }, which: 'writer' | 'signer') =>
+  (ledger.store as { stopThreadForTest(w: string): Promise<void> }).stopThreadForTest(which);
+
+describe('SQLite lost threads', () => {
+  let fx: Fixture;
+  beforeAll(async () => {
+    fx = await fixture('sqlite');
+  });
+  afterAll(async () => {
+    await fx.cleanup();
+  });
+
+  it('a writer thread that stops breaks the store: every later request is refused, stored ids too', async () => {
+    const ledger = await fx.ledger({ database: `${fx.dir}/writer-lost.db`, signingThreads: 1 });
+    const ev = makeEvent();
+    const [receipt] = await ledger.append([ev]);
+    expect(await ledger.append([ev])).toEqual([receipt]);
+    await stopThread(ledger, 'writer');
+    expect(await codeOf(ledger.append([ev]))).toBe('ERR_STORAGE_UNAVAILABLE');
+    expect(await codeOf(ledger.append([makeEvent()]))).toBe('ERR_STORAGE_UNAVAILABLE');
+    expect(await ledger.store.treeSize()).toBe(1);
+  });
+});

@@ -184,9 +184,14 @@ export class SqliteWriter {
   readonly #jobs = new Map<number, { resolve: (jws: string) => void; reject: (e: unknown) => void }>();
   #next = 0;
   #failed: Error | undefined;
+  #closing = false;
 
-  /** `prefix` is `base64url(JWS header).` of the receipts it signs with `key`. */
-  constructor(file: string, key: KeyObject, prefix: string) {
+  /**
+   * `prefix` is `base64url(JWS header).` of the receipts it signs with `key`. `onFail` hears once
+   * if the thread stops or fails other than through close(): batches it had may have committed
+   * without an answer, so the store must stop trusting what it has not synced.
+   */
+  constructor(file: string, key: KeyObject, prefix: string, onFail?: (e: Error) => void) {
     this.#worker = new Worker(SOURCE, {
       eval: true,
       workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file, key, prefix },
@@ -200,7 +205,10 @@ export class SqliteWriter {
       else job.reject(new WriterError(m.error, m.conflict));
     });
     const fail = (e: Error) => {
+      if (this.#failed) return;
       this.#failed = e;
+      // Tell the store before its batches hear of the failure, so nothing is answered in between.
+      if (!this.#closing) onFail?.(e);
       for (const job of this.#jobs.values()) job.reject(e);
       this.#jobs.clear();
     };
@@ -222,7 +230,13 @@ export class SqliteWriter {
   }
 
   /** Close the connection (after every queued batch) and stop the thread. */
+  /** @internal Test hook, not API: stop the thread as a crash would. */
+  async terminateForTest(): Promise<void> {
+    await this.#worker.terminate();
+  }
+
   async close(): Promise<void> {
+    this.#closing = true;
     if (!this.#failed) {
       await new Promise((resolve) => {
         this.#worker.once('message', resolve);
