@@ -37,6 +37,10 @@ const INLINE_BELOW = 16;
 interface Job {
   resolve: (sigs: string) => void;
   reject: (e: unknown) => void;
+  /** What was sent, so the job can be signed here if its thread dies. */
+  worker: Worker;
+  prefix: string;
+  payloads: string;
 }
 
 /** Signs JWS payloads for one key, inline or on a small pool of worker threads. */
@@ -50,6 +54,7 @@ export class Signer {
   #scratch = Buffer.allocUnsafe(2048);
   #next = 0;
   #rr = 0;
+  #started = false;
   #closed = false;
 
   constructor(kid: string, key: KeyObject, threads = 0) {
@@ -79,6 +84,7 @@ export class Signer {
   }
 
   #start(): void {
+    this.#started = true;
     const jwk = this.#key.export({ format: 'jwk' });
     for (let i = 0; i < this.#threads; i++) {
       const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { jwk } });
@@ -87,12 +93,36 @@ export class Signer {
         this.#jobs.delete(m.id);
         job?.resolve(m.out);
       });
-      w.on('error', (e) => {
-        for (const job of this.#jobs.values()) job.reject(e);
-        this.#jobs.clear();
-      });
+      w.on('error', () => this.#lost(w));
+      w.on('exit', () => this.#lost(w));
       this.#workers.push(w);
     }
+  }
+
+  // A thread that died (or was stopped) leaves the pool, which is not refilled: its jobs and every
+  // later one are signed here, so no caller waits forever on a thread that will never answer.
+  #lost(w: Worker): void {
+    const i = this.#workers.indexOf(w);
+    if (i >= 0) this.#workers.splice(i, 1);
+    for (const [id, job] of this.#jobs) {
+      if (job.worker !== w) continue;
+      this.#jobs.delete(id);
+      try {
+        job.resolve(this.#signJoined(job.prefix, job.payloads));
+      } catch (e) {
+        job.reject(e);
+      }
+    }
+  }
+
+  /** Sign newline-joined payloads here, answering as a worker does. */
+  #signJoined(prefix: string, payloads: string): string {
+    let out = '';
+    for (const p of payloads.split('\n')) {
+      const input = prefix + Buffer.from(p, 'utf8').toString('base64url');
+      out += `${out ? '\n' : ''}${input}.${this.#signInput(input)}`;
+    }
+    return out;
   }
 
   /** `base64url(header)` for a JWS of this key and `typ`. */
@@ -112,7 +142,8 @@ export class Signer {
    */
   async signMany(typ: string, payloads: readonly string[]): Promise<string[]> {
     const prefix = this.prefix(typ);
-    if (this.#threads === 0 || this.#closed || payloads.length < INLINE_BELOW) {
+    const pool = this.#threads > 0 && !this.#closed && (!this.#started || this.#workers.length > 0);
+    if (!pool || payloads.length < INLINE_BELOW) {
       const out: string[] = new Array(payloads.length);
       for (let i = 0; i < payloads.length; i++) {
         const input = prefix + Buffer.from(payloads[i]!, 'utf8').toString('base64url');
@@ -141,9 +172,14 @@ export class Signer {
     const id = this.#next++;
     const w = this.#workers[this.#rr++ % this.#workers.length]!;
     return new Promise((resolve, reject) => {
-      this.#jobs.set(id, { resolve, reject });
+      this.#jobs.set(id, { resolve, reject, worker: w, prefix, payloads });
       w.postMessage({ id, prefix, payloads });
     });
+  }
+
+  /** @internal Test hook, not API: stop the signing threads as a crash would. */
+  async terminateWorkersForTest(): Promise<void> {
+    await Promise.all(this.#workers.map((w) => w.terminate()));
   }
 
   async close(): Promise<void> {

@@ -179,4 +179,29 @@ describe('SQLite lost threads', () => {
     expect(await codeOf(ledger.append([makeEvent()]))).toBe('ERR_STORAGE_UNAVAILABLE');
     expect(await ledger.store.treeSize()).toBe(1);
   });
+
+  // Batches of 64 receipts or more are signed on the signing threads before they go to the writer.
+  it('a signing thread that stops stalls nothing: its jobs and later ones are signed on the event loop', async () => {
+    const ledger = await fx.ledger({ database: `${fx.dir}/signer-lost.db`, signingThreads: 1 });
+    const batch = () => Array.from({ length: 100 }, () => makeEvent());
+    const within = <T>(p: Promise<T>) =>
+      Promise.race([
+        p,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('no answer within 10 s')), 10_000).unref(),
+        ),
+      ]);
+    expect(await within(ledger.append(batch()))).toHaveLength(100);
+    // Stopped while a batch is on its way to the thread, and then for the batches after it.
+    const during = batch();
+    const inflight = ledger.append(during);
+    await stopThread(ledger, 'signer');
+    const receipts = await within(inflight);
+    expect(receipts).toHaveLength(100);
+    expect(await within(ledger.append(during))).toEqual(receipts);
+    expect(await within(ledger.append(batch()))).toHaveLength(100);
+    expect(await ledger.store.treeSize()).toBe(300);
+    expect((await ledger.verify()).ok).toBe(true);
+    await within(ledger.close());
+  });
 });

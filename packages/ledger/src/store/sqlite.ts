@@ -978,8 +978,9 @@ export class SqliteStore implements Store {
   }
 
   /** @internal Test hook, not API: stop one of the store's threads as a crash would. */
-  async stopThreadForTest(which: 'writer'): Promise<void> {
+  async stopThreadForTest(which: 'writer' | 'signer'): Promise<void> {
     if (which === 'writer') await this.#writer?.terminateForTest();
+    else await this.#ctx?.signer.terminateWorkersForTest();
   }
 
   async close(): Promise<void> {
