@@ -160,6 +160,30 @@ describe('SQLite parallel fsyncs', () => {
 const stopThread = (ledger: { store: unknown }, which: 'writer' | 'signer') =>
   (ledger.store as { stopThreadForTest(w: string): Promise<void> }).stopThreadForTest(which);
 
+describe('SQLite WAL that cannot be synced', () => {
+  let fx: Fixture;
+  beforeAll(async () => {
+    fx = await fixture('sqlite');
+  });
+  afterAll(async () => {
+    await fx.cleanup();
+  });
+
+  // Opening the WAL for the sync fails (here ENOENT, as EMFILE would): a broken store, not an
+  // uncaught exception and not a request left waiting.
+  for (const signingThreads of [0, 1]) {
+    it(`a WAL that cannot be opened for its fsync fails the batch and breaks the store (signingThreads ${signingThreads})`, async () => {
+      const database = `${fx.dir}/wal-gone-${signingThreads}.db`;
+      const ledger = await fx.ledger({ database, signingThreads });
+      await ledger.append([makeEvent()]);
+      fs.unlinkSync(`${database}-wal`);
+      expect(await codeOf(ledger.append([makeEvent()]))).toBe('ERR_STORAGE_UNAVAILABLE');
+      expect(await codeOf(ledger.append([makeEvent()]))).toBe('ERR_STORAGE_UNAVAILABLE');
+      expect(await ledger.store.treeSize()).toBe(1);
+    });
+  }
+});
+
 describe('SQLite lost threads', () => {
   let fx: Fixture;
   beforeAll(async () => {

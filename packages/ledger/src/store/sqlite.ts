@@ -818,24 +818,36 @@ export class SqliteStore implements Store {
     // The WAL keeps its inode while the connection is open (restarts truncate it in place); reopen
     // if it ever changed, so the fsync always reaches the file SQLite writes. An fd that fsyncs may
     // still use is closed only once none runs.
-    if (this.#walFd === undefined || fstatSync(this.#walFd).ino !== statSync(wal).ino) {
-      if (this.#walFd !== undefined) this.#oldFds.push(this.#walFd);
-      this.#walFd = openSync(wal, 'r');
+    // Any of these may throw (the WAL gone: ENOENT; out of descriptors: EMFILE): then nothing can
+    // be made durable, which is a broken store like a failed fsync, never an uncaught exception.
+    const broke = (cause: unknown) =>
+      this.#setBroken(
+        new StorageUnavailable('fsync of the write-ahead log failed; restart the ledger', { cause }),
+      );
+    let fd: number;
+    try {
+      if (this.#walFd === undefined || fstatSync(this.#walFd).ino !== statSync(wal).ino) {
+        if (this.#walFd !== undefined) this.#oldFds.push(this.#walFd);
+        this.#walFd = undefined;
+        this.#walFd = openSync(wal, 'r');
+      }
+      if (this.#syncs.size === 0) for (const old of this.#oldFds.splice(0)) closeSync(old);
+      fd = this.#walFd;
+    } catch (e) {
+      return Promise.reject(broke(e));
     }
-    if (this.#syncs.size === 0) for (const old of this.#oldFds.splice(0)) closeSync(old);
-    const fd = this.#walFd;
-    return new Promise((resolve, reject) =>
-      fdatasync(fd, (err) => {
-        // After any failed fsync the kernel may have dropped dirty pages that later commits build
-        // on: an fsync that succeeds afterwards acknowledges nothing either.
-        if (!err && !this.#broken) return resolve();
-        reject(
-          this.#setBroken(
-            new StorageUnavailable('fsync of the write-ahead log failed; restart the ledger', { cause: err }),
-          ),
-        );
-      }),
-    );
+    return new Promise((resolve, reject) => {
+      try {
+        fdatasync(fd, (err) => {
+          // After any failed fsync the kernel may have dropped dirty pages that later commits build
+          // on: an fsync that succeeds afterwards acknowledges nothing either.
+          if (!err && !this.#broken) return resolve();
+          reject(broke(err));
+        });
+      } catch (e) {
+        reject(broke(e));
+      }
+    });
   }
 
   /**
