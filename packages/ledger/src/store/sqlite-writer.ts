@@ -6,8 +6,8 @@
 //
 // Batches arrive in seq order. Every batch queued by the time the thread looks is written in one
 // transaction (group commit), after checking that the log in the file still ends where the first
-// batch starts. A batch that fails makes every later batch of the same epoch fail too: they were
-// sequenced on top of it. The main thread fsyncs the WAL before acknowledging, as before: a reply
+// batch starts, and that every later batch starts where the one before it ended. A batch that fails
+// makes every later batch of the same epoch fail too: they were sequenced on top of it. The main thread fsyncs the WAL before acknowledging, as before: a reply
 // from here means committed, not durable.
 import type { KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -97,8 +97,11 @@ const q = {
 };
 class Conflict extends Error {}
 const write = db.transaction((group) => {
-  if (q.size.get() !== group[0].start) throw new Conflict('the database log moved under this process');
+  // Every batch, not only the first: one missing from the middle would otherwise leave a gap.
+  let size = q.size.get();
   for (const b of group) {
+    if (b.start !== size) throw new Conflict('the database log moved under this process');
+    size = b.start + b.rows.length;
     const bin = Buffer.from(b.bin.buffer, b.bin.byteOffset, b.bin.byteLength);
     for (let i = 0; i < b.rows.length; i++) {
       const e = b.rows[i];
@@ -223,9 +226,31 @@ export class SqliteWriter {
   write(batch: WriterBatch): Promise<string> {
     if (this.#failed) return Promise.reject(this.#failed);
     const id = this.#next++;
+    try {
+      this.#worker.postMessage(pack(id, batch));
+    } catch (e) {
+      // The batch never reached the thread, but later ones of its epoch were sequenced on top of it:
+      // post an empty failed marker so the thread fails them too (the reply to id -1 is dropped).
+      const failed = String((e as Error)?.message ?? e);
+      try {
+        this.#worker.postMessage(
+          pack(-1, {
+            ...batch,
+            rows: [],
+            nodes: [],
+            links: [],
+            erasures: [],
+            unlink: [],
+            payloads: '',
+            claims: [],
+            failed,
+          }),
+        );
+      } catch {}
+      return Promise.reject(e);
+    }
     return new Promise((resolve, reject) => {
       this.#jobs.set(id, { resolve, reject });
-      this.#worker.postMessage(pack(id, batch));
     });
   }
 

@@ -763,9 +763,13 @@ export class SqliteStore implements Store {
     // One transaction function for the store's lifetime (better-sqlite3 builds a wrapper per call).
     this.#writeTx ??= this.db.transaction((g: PendingBatch[]) => {
       // Another process appended to this file since we last looked: never write over its entries.
-      if (this.#storedSize() !== g[0]!.start)
-        throw new LogConflict('the database log moved under this process');
-      for (const b of g) this.#writeRows(b.result!, b.fresh);
+      // Every batch must start where the one before ended, not only the first.
+      let size = this.#storedSize();
+      for (const b of g) {
+        if (b.start !== size) throw new LogConflict('the database log moved under this process');
+        this.#writeRows(b.result!, b.fresh);
+        size = b.end;
+      }
     });
     this.#writeTx.immediate(group);
     // Old page images of erased bodies live on in the WAL until a checkpoint; truncate it.
