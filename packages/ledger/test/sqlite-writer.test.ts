@@ -113,4 +113,16 @@ describe('SQLite writer thread', () => {
     expect(await settled(w.write(batch(1, 1, 1)))).toEqual({ ok: true });
     expect(seqs(database)).toEqual([0, 1]);
   });
+
+  it('close() waits for every batch posted before it, not for the first reply', async () => {
+    const { w, database } = await open('close');
+    await w.write(batch(0, 0, 1));
+    const first = settled(w.write(busy(0, 1)));
+    await pause(20);
+    const second = settled(w.write(busy(0, 2)));
+    await w.close();
+    expect(await first).toEqual({ ok: true });
+    expect(await second).toEqual({ ok: true });
+    expect(seqs(database)).toEqual([0, 1, 2]);
+  });
 });

@@ -131,15 +131,27 @@ function signAll(b) {
   return out;
 }
 let dead = -1;
+const close = () => {
+  db.close();
+  parentPort.postMessage('closed');
+};
 parentPort.on('message', (first) => {
-  if (first === 'close') {
-    db.close();
-    parentPort.postMessage('closed');
-    return;
-  }
-  // Group commit: take every batch already queued behind this one.
+  if (first === 'close') return close();
+  // Group commit: take every batch already queued behind this one, up to a close (which comes after
+  // the group is written).
   const group = [first];
-  for (let m; (m = receiveMessageOnPort(parentPort)); ) group.push(m.message);
+  let closing = false;
+  for (let m; (m = receiveMessageOnPort(parentPort)); ) {
+    if (m.message === 'close') {
+      closing = true;
+      break;
+    }
+    group.push(m.message);
+  }
+  writeGroup(group);
+  if (closing) close();
+});
+function writeGroup(group) {
   const ok = [];
   for (const b of group) {
     if (b.epoch <= dead) {
@@ -168,7 +180,7 @@ parentPort.on('message', (first) => {
     return;
   }
   for (const b of live) parentPort.postMessage({ id: b.id, jws: b.jws });
-});
+}
 `;
 
 /** Failure reported by the writer thread. */
@@ -263,9 +275,19 @@ export class SqliteWriter {
   async close(): Promise<void> {
     this.#closing = true;
     if (!this.#failed) {
-      await new Promise((resolve) => {
-        this.#worker.once('message', resolve);
-        this.#worker.once('exit', resolve);
+      // Only the 'closed' reply means every batch queued before close() was written: replies to
+      // those batches may still arrive first.
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          this.#worker.off('message', onMessage);
+          this.#worker.off('exit', done);
+          resolve();
+        };
+        const onMessage = (m: unknown) => {
+          if (m === 'closed') done();
+        };
+        this.#worker.on('message', onMessage);
+        this.#worker.once('exit', done);
         this.#worker.postMessage('close');
       });
     }
