@@ -198,8 +198,18 @@ describe('SQLite lost threads', () => {
     const ev = makeEvent();
     const [receipt] = await ledger.append([ev]);
     expect(await ledger.append([ev])).toEqual([receipt]);
+    const url = await ledger.listen(0, '127.0.0.1');
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
     await stopThread(ledger, 'writer');
     expect(await codeOf(ledger.append([ev]))).toBe('ERR_STORAGE_UNAVAILABLE');
+    // Health says so: the store takes no more writes.
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({
+      status: 'unavailable',
+      storage: 'sqlite',
+      error: { code: 'ERR_STORAGE_UNAVAILABLE' },
+    });
     expect(await codeOf(ledger.append([makeEvent()]))).toBe('ERR_STORAGE_UNAVAILABLE');
     expect(await ledger.store.treeSize()).toBe(1);
   });

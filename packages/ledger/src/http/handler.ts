@@ -112,6 +112,15 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   }
   if (path === '/healthz') {
     allow(method, ['GET']);
+    // A store that stopped accepting writes is down, whatever it still reads: a load balancer must
+    // send the shoppers' decisions elsewhere, and an operator must look.
+    const broken = ctx.store.broken;
+    if (broken)
+      return sendJson(res, 503, {
+        status: 'unavailable',
+        storage: ctx.store.kind,
+        error: { code: 'ERR_STORAGE_UNAVAILABLE', message: broken.message },
+      });
     return sendJson(res, 200, {
       status: 'ok',
       storage: ctx.store.kind,

@@ -295,6 +295,9 @@ export function openSqliteStore(ctx: SequenceContext | undefined, options: Sqlit
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
+  get broken(): Error | undefined {
+    return this.#broken;
+  }
   readonly db: Database.Database;
   readonly #ctx: SequenceContext | undefined;
   readonly #delayMs: number;

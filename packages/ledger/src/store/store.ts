@@ -45,6 +45,11 @@ export interface AccessRecord {
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /**
+   * Why the store refuses every write for the rest of its life (a failed WAL sync, a lost writer
+   * thread), or undefined while it works. `/healthz` reports it.
+   */
+  readonly broken?: Error;
   /** Append through the group commit; resolves once the items are durable in the log. */
   append(items: Item[]): Promise<Outcome[]>;
   /** Size of the durable log. */
