@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { type ConsentEvent, validateEvents } from '@assent/core/protocol';
+import { validateEvents } from '@assent/core/protocol';
 import { createLocalJwks, type KeySet } from '@assent/verifier';
 import { EventConflict, EventErased, StorageUnavailable } from './errors.js';
 import { type Controller, type ExportFormat, EXPORT_FORMATS } from './export.js';
@@ -14,10 +14,8 @@ import {
   loadOrCreateKeyStore,
   type PublicJwk,
 } from './keys.js';
-import { canonicalEvent } from './lib/canonical-event.js';
-import { sha256 } from './lib/hash.js';
 import { type RateLimit, RateLimiter } from './rate-limit.js';
-import { type EventItem, newItemId, type SequenceContext } from './sequence.js';
+import { type EventItem, eventItem, newItemId, type SequenceContext } from './sequence.js';
 import { Signer } from './signer.js';
 import { openPostgresStore } from './store/postgres.js';
 import { openSqliteStore } from './store/sqlite.js';
@@ -273,17 +271,7 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
       const items: EventItem[] = events.map((e) => {
         if (e.link !== undefined)
           throw new TypeError('append() takes events without link tokens; post them over HTTP');
-        const event: Omit<ConsentEvent, 'link'> = e;
-        const canonical = canonicalEvent(e);
-        return {
-          kind: 'event',
-          id: e.id,
-          subject: e.subject,
-          event,
-          canonical,
-          digest: sha256(canonical),
-          receivedAt,
-        };
+        return eventItem(e, receivedAt);
       });
       const outcomes = await store.append(items);
       return outcomes.map((o, i) => {

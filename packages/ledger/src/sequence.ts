@@ -3,7 +3,8 @@
 // its group commit, the PostgreSQL sequencer inside its integration step, with the same results.
 import { randomUUID } from 'node:crypto';
 import { type ConsentEvent, canonicalize, RECEIPT_TYP, type ReceiptClaims } from '@assent/core/protocol';
-import { b64u, keyed, leafOf } from './lib/hash.js';
+import { canonicalEvent } from './lib/canonical-event.js';
+import { b64u, keyed, leafOf, sha256 } from './lib/hash.js';
 import type { CompactRange, CompletedNode } from './merkle.js';
 import type { Signer } from './signer.js';
 
@@ -20,6 +21,29 @@ export interface EventItem {
   /** Keyed hash of the linked customer id, when the event carried a valid link token. */
   customerHash?: Buffer | undefined;
   receivedAt: string;
+}
+
+/**
+ * The item for a validated event, received at `receivedAt`: its body without the link token, its
+ * RFC 8785 text and digest, and the linked customer's keyed hash when a link token verified.
+ */
+export function eventItem(e: ConsentEvent, receivedAt: string, customerHash?: Buffer): EventItem {
+  let event: Omit<ConsentEvent, 'link'> = e;
+  if (e.link !== undefined) {
+    const { link: _link, ...rest } = e;
+    event = rest;
+  }
+  const canonical = canonicalEvent(e);
+  return {
+    kind: 'event',
+    id: e.id,
+    subject: e.subject,
+    event,
+    canonical,
+    digest: sha256(canonical),
+    customerHash,
+    receivedAt,
+  };
 }
 
 /** A request to erase every stored body of a subject. */

@@ -7,11 +7,10 @@ import { verifyLinkToken, type KeySet } from '@assent/verifier';
 import { EventClockSkew, LinkInvalid } from '../errors.js';
 import { type ExportFormat, EXPORT_FORMATS, exportLine, type Controller } from '../export.js';
 import { handleDashboard, isDashboardPath } from '../dashboard/routes.js';
-import { canonicalEvent } from '../lib/canonical-event.js';
-import { b64u, sha256 } from '../lib/hash.js';
+import { b64u } from '../lib/hash.js';
 import { consistencyRanges, hashRanges, inclusionRanges } from '../merkle.js';
 import { addressKey, type RateLimiter } from '../rate-limit.js';
-import { customerHash, type EventItem, type Item, newItemId, subjectHash } from '../sequence.js';
+import { customerHash, type EventItem, eventItem, type Item, newItemId, subjectHash } from '../sequence.js';
 import { currentConsent, historyOf } from '../subject.js';
 import { subtractDuration } from '../duration.js';
 import type { Store, TokenRecord } from '../store/store.js';
@@ -337,24 +336,7 @@ async function postEvents(ctx: HandlerContext, req: IncomingMessage, res: Server
   const items: EventItem[] = new Array(events.length);
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
-    let customer: Buffer | undefined;
-    let event: Omit<ConsentEvent, 'link'> = e;
-    if (e.link !== undefined) {
-      customer = await linkCustomer(ctx, e, i);
-      const { link: _link, ...rest } = e;
-      event = rest;
-    }
-    const canonical = canonicalEvent(e);
-    items[i] = {
-      kind: 'event',
-      id: e.id,
-      subject: e.subject,
-      event,
-      canonical,
-      digest: sha256(canonical),
-      customerHash: customer,
-      receivedAt,
-    };
+    items[i] = eventItem(e, receivedAt, e.link === undefined ? undefined : await linkCustomer(ctx, e, i));
   }
   const outcomes = await ctx.store.append(items);
   const receipts: Array<string | null> = new Array(outcomes.length);
