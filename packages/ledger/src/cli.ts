@@ -54,6 +54,7 @@ serve
   --require-ingest-token         POST /v1/events needs a token with scope events:write
   --trust-proxy                  Client address from the last X-Forwarded-For entry
   --signing-threads <n>          Worker threads signing receipts
+  --signing-backend <name>       auto (default: libsodium if sodium-native loads), libsodium, node:crypto
   --receipt-ttl-seconds <n>      Receipt lifetime (default 31536000)
 
 Scopes: ${SCOPES.join(', ')}
@@ -79,6 +80,7 @@ const { values: opts, positionals } = (() => {
         'require-ingest-token': { type: 'boolean' },
         'trust-proxy': { type: 'boolean' },
         'signing-threads': { type: 'string' },
+        'signing-backend': { type: 'string' },
         'receipt-ttl-seconds': { type: 'string' },
         scope: { type: 'string', multiple: true },
         label: { type: 'string' },
@@ -128,6 +130,12 @@ function ledgerOptions(): LedgerOptions {
   if (opts['trust-proxy']) o.trustProxy = true;
   const threads = int(opts['signing-threads'], 'signing-threads');
   if (threads !== undefined) o.signingThreads = threads;
+  const backend = opts['signing-backend'];
+  if (backend !== undefined) {
+    if (!['auto', 'libsodium', 'node:crypto'].includes(backend))
+      throw new UsageError('--signing-backend must be auto, libsodium or node:crypto');
+    o.signingBackend = backend as LedgerOptions['signingBackend'];
+  }
   const ttl = int(opts['receipt-ttl-seconds'], 'receipt-ttl-seconds');
   if (ttl !== undefined) o.receiptTtlSeconds = ttl;
   return o;
@@ -160,7 +168,7 @@ async function serve(): Promise<void> {
   const storage = o.postgres !== undefined ? 'postgres' : `sqlite ${o.database}`;
   const kid = ledger.jwks().keys[0] as { kid: string };
   process.stdout.write(
-    `assent-ledger listening on ${url} (storage ${storage}, key ${kid.kid}${created ? `, created ${keyFile()}` : ''})\n`,
+    `assent-ledger listening on ${url} (storage ${storage}, key ${kid.kid}, signing ${ledger.signingBackend}${created ? `, created ${keyFile()}` : ''})\n`,
   );
   process.stdout.write(
     `dashboard: ${url}/dashboard (needs a token: assent-ledger tokens create --scope admin)\n`,

@@ -27,6 +27,7 @@ export { subtractDuration } from './duration.js';
 export { verifyStore, type VerifyOptions, type VerifyProblem, type VerifyReport } from './verify-log.js';
 export { type Controller, EXPORT_FORMATS, type ExportFormat } from './export.js';
 export type { RateLimit } from './rate-limit.js';
+export type { SigningBackend, SigningBackendOption } from './lib/ed25519.js';
 export type { PurposeState } from './subject.js';
 export type { AccessRecord, Outcome, Store, StoredTreeHead, TokenRecord } from './store/store.js';
 export { openStore, type StoreLocation } from './open-store.js';

@@ -14,6 +14,7 @@ import {
   loadOrCreateKeyStore,
   type PublicJwk,
 } from './keys.js';
+import { SIGNING_BACKENDS, type SigningBackend, type SigningBackendOption } from './lib/ed25519.js';
 import { type RateLimit, RateLimiter } from './rate-limit.js';
 import { type EventItem, eventItem, newItemId, type SequenceContext } from './sequence.js';
 import { Signer } from './signer.js';
@@ -62,6 +63,12 @@ export interface LedgerOptions {
   maxEventsPerRequest?: number;
   /** Worker threads that sign receipts; default 1 on a multi-core machine, else 0 (inline). */
   signingThreads?: number;
+  /**
+   * Ed25519 library: `auto` (default) uses libsodium when the optional `sodium-native` package
+   * loads, node:crypto otherwise; `node:crypto` never loads it; `libsodium` fails to start without
+   * it. Signatures are byte-identical either way (Ed25519 is deterministic).
+   */
+  signingBackend?: SigningBackendOption;
   /** Extra wait for a group commit to gather requests; default 0 (the next event-loop turn). */
   commitDelayMs?: number;
   /** Most items one batch takes (sequenced and signed together); default 2048. */
@@ -91,6 +98,8 @@ export interface Ledger {
   readonly store: Store;
   /** The JWKS the ledger publishes. */
   jwks(): { keys: PublicJwk[] };
+  /** The library computing the Ed25519 signatures: `libsodium` or `node:crypto`. */
+  readonly signingBackend: SigningBackend;
   /** Append events programmatically (same validation as the HTTP API); resolves to receipts. */
   append(events: unknown): Promise<string[]>;
   /** Make an API token; the token string is returned once and only its hash is stored. */
@@ -149,6 +158,9 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
       throw new TypeError(`corsOrigins: ${String(o)} is not an origin such as https://shop.example`);
   if (options.issuer !== undefined && typeof options.issuer !== 'string')
     throw new TypeError('issuer must be a string');
+  const signingBackend = options.signingBackend ?? 'auto';
+  if (!SIGNING_BACKENDS.includes(signingBackend))
+    throw new TypeError(`signingBackend must be one of ${SIGNING_BACKENDS.join(', ')}`);
 
   let keys: LedgerKeys;
   if (options.keys) keys = importKeyStore(options.keys);
@@ -164,7 +176,7 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
   if (options.linkKeys !== undefined) linkKeys = createLocalJwks(options.linkKeys as never);
 
   let issuer = options.issuer;
-  const signer = new Signer(keys.kid, keys.signingKey, signingThreads);
+  const signer = new Signer(keys.kid, keys.signingKey, signingThreads, signingBackend);
   const ctx: SequenceContext = {
     signer,
     secret: keys.secret,
@@ -238,6 +250,7 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
     handler,
     store,
     jwks: () => keys.jwks,
+    signingBackend: signer.backend,
     listen(port = 8787, host = '127.0.0.1') {
       if (!Number.isSafeInteger(port) || port < 0 || port > 65535)
         throw new TypeError('port must be 0 to 65535');

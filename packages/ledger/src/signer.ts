@@ -1,9 +1,18 @@
 // Compact JWS signing with the ledger's Ed25519 key. One signature costs tens of microseconds on a
 // slow core, far more than anything else per event, so receipts of a batch can be signed on worker
 // threads while the main thread keeps parsing requests. Ed25519 is deterministic: the same claims
-// and key always give the same receipt, which keeps retries and re-signing reproducible.
-import { type KeyObject, sign } from 'node:crypto';
+// and key always give the same receipt, which keeps retries and re-signing reproducible, whichever
+// library (libsodium or node:crypto, see lib/ed25519.ts) computes the signature.
+import type { KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import {
+  createEd25519Signer,
+  type Ed25519Signer,
+  SIGN_SOURCE,
+  type SigningBackend,
+  type SigningBackendOption,
+  sodiumFor,
+} from './lib/ed25519.js';
 
 const b64uJson = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
 
@@ -12,19 +21,25 @@ const b64uJson = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString
 // newline) with the header prefix, and answers with the whole compact JWS, joined the same way: the
 // base64url encoding and the concatenation happen there, and splitting the answer here makes
 // substrings that share its memory instead of new strings.
+// A 'close' message zeroes the thread's libsodium key and lets the thread end.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { createPrivateKey, sign } = require('node:crypto');
-const key = createPrivateKey({ key: workerData.jwk, format: 'jwk' });
+${SIGN_SOURCE}
+const signer = createSign(workerData.key, workerData.sodium, require);
 let scratch = Buffer.allocUnsafe(4096);
 parentPort.on('message', (m) => {
+  if (m === 'close') {
+    signer.close();
+    parentPort.close();
+    return;
+  }
   const payloads = m.payloads.split('\\n');
   let out = '';
   for (let i = 0; i < payloads.length; i++) {
     const input = m.prefix + Buffer.from(payloads[i], 'utf8').toString('base64url');
     if (scratch.length < input.length) scratch = Buffer.allocUnsafe(input.length * 2);
     const n = scratch.write(input, 0, 'latin1');
-    out += (i ? '\\n' : '') + input + '.' + sign(null, scratch.subarray(0, n), key).toString('base64url');
+    out += (i ? '\\n' : '') + input + '.' + signer.sign(scratch.subarray(0, n));
   }
   parentPort.postMessage({ id: m.id, out });
 });
@@ -47,6 +62,8 @@ interface Job {
 export class Signer {
   readonly kid: string;
   readonly #key: KeyObject;
+  readonly #sodium: string | undefined;
+  readonly #impl: Ed25519Signer;
   readonly #workers: Worker[] = [];
   readonly #threads: number;
   readonly #jobs = new Map<number, Job>();
@@ -57,10 +74,29 @@ export class Signer {
   #started = false;
   #closed = false;
 
-  constructor(kid: string, key: KeyObject, threads = 0) {
+  /**
+   * `backend`: `auto` (libsodium when `sodium-native` loads, else node:crypto), or one of them;
+   * `libsodium` throws when it cannot be used.
+   */
+  constructor(kid: string, key: KeyObject, threads = 0, backend: SigningBackendOption = 'auto') {
     this.kid = kid;
     this.#key = key;
     this.#threads = threads;
+    this.#sodium = sodiumFor(backend);
+    this.#impl = createEd25519Signer(key, this.#sodium);
+    if (backend === 'libsodium' && this.#impl.backend !== 'libsodium')
+      throw new Error('signingBackend is libsodium, but libsodium did not take the key');
+    if (this.#impl.backend !== 'libsodium') this.#sodium = undefined;
+  }
+
+  /** The library that signs (on this thread; threads use the same one unless it fails to load there). */
+  get backend(): SigningBackend {
+    return this.#impl.backend;
+  }
+
+  /** Absolute path of `sodium-native` for threads that sign with this key, or undefined (node:crypto). */
+  get sodiumPath(): string | undefined {
+    return this.#sodium;
   }
 
   /** Worker threads this signer may use (started on first use). */
@@ -85,9 +121,9 @@ export class Signer {
 
   #start(): void {
     this.#started = true;
-    const jwk = this.#key.export({ format: 'jwk' });
+    const workerData = { key: this.#key, sodium: this.#sodium ?? null };
     for (let i = 0; i < this.#threads; i++) {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { jwk } });
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData });
       w.on('message', (m: { id: number; out: string }) => {
         const job = this.#jobs.get(m.id);
         this.#jobs.delete(m.id);
@@ -133,7 +169,7 @@ export class Signer {
   /** Sign one JWS now, on this thread. */
   signSync(header: string, payload: unknown): string {
     const input = `${header}.${b64uJson(payload)}`;
-    return `${input}.${sign(null, Buffer.from(input), this.#key).toString('base64url')}`;
+    return `${input}.${this.#impl.sign(Buffer.from(input, 'latin1'))}`;
   }
 
   /**
@@ -165,7 +201,7 @@ export class Signer {
   #signInput(input: string): string {
     if (this.#scratch.length < input.length) this.#scratch = Buffer.allocUnsafe(input.length * 2);
     const n = this.#scratch.write(input, 0, 'latin1');
-    return sign(null, this.#scratch.subarray(0, n), this.#key).toString('base64url');
+    return this.#impl.sign(this.#scratch.subarray(0, n));
   }
 
   #run(prefix: string, payloads: string): Promise<string> {
@@ -182,9 +218,32 @@ export class Signer {
     await Promise.all(this.#workers.map((w) => w.terminate()));
   }
 
+  /**
+   * Stop the threads and zero the libsodium copies of the key: each thread is asked to zero its own
+   * and end, and is terminated if it has not within a second. Anything signed after this goes
+   * through node:crypto (same bytes).
+   */
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all(this.#workers.map((w) => w.terminate()));
-    this.#workers.length = 0;
+    const workers = this.#workers.splice(0);
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => void w.terminate().then(() => resolve()), 1000);
+            w.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            try {
+              w.postMessage('close');
+            } catch {
+              clearTimeout(timer);
+              void w.terminate().then(() => resolve());
+            }
+          }),
+      ),
+    );
+    this.#impl.close();
   }
 }

@@ -12,6 +12,7 @@
 import type { KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { SIGN_SOURCE } from '../lib/ed25519.js';
 import type { CompletedNode } from '../merkle.js';
 import type { EntryRow } from '../sequence.js';
 
@@ -78,9 +79,9 @@ function pack(id: number, b: WriterBatch) {
 
 const SOURCE = `
 const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
-const { sign } = require('node:crypto');
+${SIGN_SOURCE}
 const Database = require(workerData.driver);
-const key = workerData.key;
+const signer = createSign(workerData.key, workerData.sodium, require);
 const prefix = workerData.prefix;
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 5000');
@@ -123,7 +124,7 @@ function signAll(b) {
     const input = prefix + Buffer.from(payloads[i], 'utf8').toString('base64url');
     if (scratch.length < input.length) scratch = Buffer.allocUnsafe(input.length * 2);
     const n = scratch.write(input, 0, 'latin1');
-    const jws = input + '.' + sign(null, scratch.subarray(0, n), key).toString('base64url');
+    const jws = input + '.' + signer.sign(scratch.subarray(0, n));
     const row = b.rows[b.claims[i]];
     if (row[7] === null) row[6] = jws;
     out += (i ? '\\n' : '') + jws;
@@ -132,6 +133,7 @@ function signAll(b) {
 }
 let dead = -1;
 const close = () => {
+  signer.close();
   db.close();
   parentPort.postMessage('closed');
 };
@@ -202,14 +204,27 @@ export class SqliteWriter {
   #closing = false;
 
   /**
-   * `prefix` is `base64url(JWS header).` of the receipts it signs with `key`. `onFail` hears once
-   * if the thread stops or fails other than through close(): batches it had may have committed
-   * without an answer, so the store must stop trusting what it has not synced.
+   * `prefix` is `base64url(JWS header).` of the receipts it signs with `key`, through libsodium
+   * when `sodiumPath` (the signer's `sodium-native`) is given. `onFail` hears once if the thread
+   * stops or fails other than through close(): batches it had may have committed without an answer,
+   * so the store must stop trusting what it has not synced.
    */
-  constructor(file: string, key: KeyObject, prefix: string, onFail?: (e: Error) => void) {
+  constructor(
+    file: string,
+    key: KeyObject,
+    prefix: string,
+    onFail?: (e: Error) => void,
+    sodiumPath?: string,
+  ) {
     this.#worker = new Worker(SOURCE, {
       eval: true,
-      workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file, key, prefix },
+      workerData: {
+        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+        file,
+        key,
+        prefix,
+        sodium: sodiumPath ?? null,
+      },
     });
     this.#worker.on('message', (m: Reply | 'closed') => {
       if (m === 'closed') return;

@@ -371,12 +371,18 @@ export class SqliteStore implements Store {
       // commit and its sync): make it durable before anything is answered from it.
       if (ctx && options.file !== ':memory:' && options.file !== '') syncAtOpen(options.file);
       if (ctx && ctx.signer.threads > 0 && options.file !== ':memory:' && options.file !== '')
-        this.#writer = new SqliteWriter(options.file, ctx.signer.key, ctx.signer.prefix(RECEIPT_TYP), (e) => {
-          // A lost writer may have committed batches it never answered: stop, as after a failed sync.
-          this.#setBroken(
-            new StorageUnavailable('the SQLite writer thread stopped; restart the ledger', { cause: e }),
-          );
-        });
+        this.#writer = new SqliteWriter(
+          options.file,
+          ctx.signer.key,
+          ctx.signer.prefix(RECEIPT_TYP),
+          (e) => {
+            // A lost writer may have committed batches it never answered: stop, as after a failed sync.
+            this.#setBroken(
+              new StorageUnavailable('the SQLite writer thread stopped; restart the ledger', { cause: e }),
+            );
+          },
+          ctx.signer.sodiumPath,
+        );
     }
     this.#q = prepareStatements(this.db);
     this.#range = this.#loadRange();
