@@ -90,10 +90,13 @@ export {
   type ConsentModePurpose,
   type ConsentModeRegion,
   type ConsentModeState,
+  type ConsentModeUpdate,
   type ConsentReader,
   consentModeDefault,
   consentModeState,
   consentModeUpdate,
+  consentModeUpdateOf,
+  pushConsentModeUpdate,
 } from './gate/consent-mode.js';
 export {
   applyGpc,

@@ -1,5 +1,6 @@
-import { type AssentConfig, digestPolicy, digestPurposes, type Sha256, separatePurposes } from '@assent/core';
-import { keepDigest, type PurposeDigest } from './lib/digest-cache.js';
+import { consentModeUpdateOf, type Sha256 } from '@assent/core';
+import { storedKey } from './lib/kept.js';
+import { type ReadOptions, type ReadResult, readStored } from './read.js';
 import { connect } from './session.js';
 import type { UiModule } from './start.js';
 
@@ -15,20 +16,18 @@ import type { UiModule } from './start.js';
  * ```
  */
 export function lazyModule(loadSha256: () => Promise<Sha256>): UiModule {
-  return {
-    connect,
-    // What the loader must know of the config: definition hashes, the policy hash events carry,
-    // and the separate-consent purposes. Kept for the next page views once the shopper has decided.
-    async digest(config: AssentConfig, keep: boolean): Promise<PurposeDigest> {
-      const sha = globalThis.crypto?.subtle ? undefined : await loadSha256();
-      const hashes = await digestPurposes(config, sha);
-      const d = {
-        hashes,
-        separate: separatePurposes(config),
-        policy: await digestPolicy(config, hashes, sha),
-      };
-      if (keep) keepDigest(JSON.stringify(config), d);
-      return d;
-    },
+  // One read per config and stored decision: what the loader applied is what connect records into.
+  let last: { o: ReadOptions; k: string | undefined; r: Promise<ReadResult> } | undefined;
+  const read = (o: ReadOptions): Promise<ReadResult> => {
+    const k = storedKey(o.storage);
+    if (last?.o.config !== o.config || last.k !== k) {
+      const r = readStored(o, loadSha256);
+      last = { o, k, r };
+      r.catch(() => {
+        if (last?.r === r) last = undefined;
+      });
+    }
+    return last.r;
   };
+  return { read, connect: async (o) => connect(o, await read(o)), consentModeUpdateOf };
 }

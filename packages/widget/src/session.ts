@@ -6,8 +6,6 @@ import {
   applyGpc,
   type Consent,
   type ConsentChange,
-  type ConsentStorage,
-  type ConsentView,
   clearOnWithdraw,
   createIdbHistory,
   placeholders,
@@ -15,20 +13,14 @@ import {
   writeConsentCookie,
 } from '@assent/core';
 import type { LinkResult } from '@assent/core/sync';
-import { keepDigest } from './lib/digest-cache.js';
 import { VERSION } from './lib/version.js';
+import { keep, type ReadOptions, type ReadResult } from './read.js';
 import { type SyncModule, wireSync } from './sync.js';
 import { mountUi, type UiController } from './ui/mount.js';
 
 /** What the loader hands over when it connects the decision module. */
-export interface SessionOptions {
-  /** The loader's read-only view (cookie read, definitions hashed with Web Crypto): recorded into. */
-  view: ConsentView;
-  /** The notice's policy hash for the view's definition hashes (from the config's digest). */
-  policy: string;
+export interface SessionOptions extends ReadOptions {
   locale: string;
-  /** Where decisions are saved. Default: the `assent` cookie. */
-  storage?: Pick<ConsentStorage, 'save'>;
   nonce?: string;
   /** Called with the full consent state before anything is recorded. */
   adopt(consent: Consent): void;
@@ -58,10 +50,10 @@ export interface Session {
 }
 
 /** Start recording: what the loader calls when a decision is to be made or the UI shown. */
-export function connect(o: SessionOptions): Session {
-  const { config } = o.view;
-  const consent = recordConsent(o.view, {
-    policyHash: o.policy,
+export function connect(o: SessionOptions, { view, policy }: ReadResult): Session {
+  const { config } = o;
+  const consent = recordConsent(view, {
+    policyHash: policy,
     storage: o.storage ?? { save: (state) => writeConsentCookie(state) },
     history: createIdbHistory(),
     locale: o.locale,
@@ -81,8 +73,8 @@ export function connect(o: SessionOptions): Session {
   // the page hears of the change.
   clearOnWithdraw(consent, config.purposes);
   consent.subscribe(o.changed);
-  // From the first decision on, the loader finds the config's digest without this module.
-  consent.subscribe(() => keepDigest(JSON.stringify(config), { ...consent, policy: o.policy }));
+  // From the first decision on, the loader answers from what is kept, without this module.
+  consent.subscribe(() => keep(consent, o, policy));
   const gpcHonoured = applyGpc(consent).honoured;
   return {
     consent,

@@ -3,39 +3,39 @@ import {
   type ConsentStorage,
   type ConsentView,
   consentModeDefault,
-  consentModeUpdate,
+  type consentModeUpdateOf,
   createGate,
-  gpcRefusals,
-  gpcSince,
-  parseConsentCookie,
-  readConsent,
-  resolveJurisdiction,
+  pushConsentModeUpdate,
 } from '@assent/core';
 import type { AssentApi, AssentEvents } from './api.js';
 import { floatingButton } from './lib/button.js';
-import { type PurposeDigest, readDigest } from './lib/digest-cache.js';
+import { keptView, readKept, storedKey } from './lib/kept.js';
 import { pickLocale } from './lib/locale.js';
 import { outboxWaiting } from './lib/outbox-flag.js';
 import { VERSION } from './lib/version.js';
+import type { ReadOptions, ReadResult } from './read.js';
 import type { Session, SessionOptions } from './session.js';
 import type { SyncModule } from './sync.js';
 import type { UiController } from './ui/mount.js';
 
-// Everything in this file is the loader, on every page view, within its 3 kB budget: it only
-// reads (cookie, kept config digest, gating, Consent Mode). Whatever records a decision or hashes
-// purpose definitions is in the lazily loaded module (lazy.ts), fetched on a first visit, after a
-// config change, on re-consent, when the shopper opens their settings, or when a page calls a
-// method that decides.
+// Everything in this file is the loader, on every page view, within its 3 kB budget: it applies
+// what the decision module kept on the device (lib/kept.ts) to gating and Consent Mode. Whatever
+// reads a decision against a config (cookie, definition hashes, jurisdiction, GPC) or records one
+// is in the lazily loaded module (lazy.ts), fetched on a first visit, after a config change, on
+// re-consent, when the shopper opens their settings, or when a page calls a method that decides.
 
 /** What `loadUi` resolves to: the lazily loaded decision module and UI. */
 export interface UiModule {
   /** Start recording decisions (full consent state, GPC, storage clearing, placeholders, UI). */
-  connect(options: SessionOptions): Session;
+  connect(options: SessionOptions): Promise<Session>;
   /**
-   * Definition hashes (Web Crypto, or JavaScript SHA-256 on plain http) and separate purposes of
-   * a config; kept on the device for the next page views when `keep` (the shopper has decided).
+   * Read the stored decision against the config (definition hashes with Web Crypto, or JavaScript
+   * SHA-256 on plain http; jurisdiction; GPC), and keep the answers on the device for the loader
+   * of the next page views once the shopper has decided.
    */
-  digest(config: AssentConfig, keep: boolean): Promise<PurposeDigest>;
+  read(options: ReadOptions): Promise<ReadResult>;
+  /** Consent Mode update of a view (core's, here so that the loader does without the rules). */
+  consentModeUpdateOf: typeof consentModeUpdateOf;
 }
 
 /** Options of {@link startAssent}. */
@@ -119,7 +119,7 @@ export function run(
   let session: Promise<Session> | undefined;
   let ui: Promise<UiController> | undefined;
   let onBlocked: Session['onBlocked'] | undefined;
-  let derive: ((m: UiModule) => Promise<void>) | undefined;
+  let read: ((m: UiModule) => Promise<void>) | undefined;
   // Declared early: start may connect synchronously (GPC refusals, the banner), before it is set.
   let configured: Promise<unknown> | undefined;
   let done: () => void;
@@ -127,19 +127,23 @@ export function run(
     done = r;
   });
   let loading: Promise<UiModule> | undefined;
+  let loaded: UiModule | undefined;
   const report = (error: unknown) => emit('error', { error });
   // The module is fetched once; after a failure, the next request tries again.
   const mod = () =>
-    (loading ||= o.loadUi().catch((e) => {
-      loading = undefined;
-      throw e;
-    }));
+    (loading ||= o.loadUi().then(
+      (m) => (loaded = m),
+      (e) => {
+        loading = undefined;
+        throw e;
+      },
+    ));
   // Connects the decision module once (deriving the config digest first if none was kept); a
   // failure is reported as `error` and tried again on the next request.
   const connect = (): Promise<Session> => {
     session ||= Promise.all([mod(), configured]).then(async ([m]) => {
-      if (!view) await derive!(m);
-      const s = m.connect(link);
+      if (!view) await read!(m);
+      const s = await m.connect(link);
       onBlocked = s.onBlocked;
       return s;
     });
@@ -160,19 +164,17 @@ export function run(
     const cm = c.consentMode;
     // Before anything else: tags that run meanwhile see every type denied, and wait for the update.
     if (cm) consentModeDefault({ waitForUpdateMs: 500, ...cm });
-    const jurisdiction = resolveJurisdiction(c, o.region);
     const locale = pickLocale(
       c.locales,
       [o.locale, document.documentElement.lang, ...navigator.languages],
       c.defaultLocale ?? c.locales[0]!,
     );
-    const stored = o.storage ? o.storage.load() : parseConsentCookie(document.cookie);
-    const since = gpcSince() ?? Date.now();
-    const go = (d: PurposeDigest) => {
-      // Global Privacy Control: readConsent reads the signal itself.
-      const v = readConsent(c, { ...d, stored, jurisdiction, gpcSince: since });
+    // `gpc`: Global Privacy Control refusals the decision module is to record.
+    const go = (v: ConsentView, gpc?: boolean) => {
       view = v;
-      const update = () => cm && consentModeUpdate(view!, c.purposes);
+      // From what is kept until the module is loaded, then from the view.
+      const update = () =>
+        cm && pushConsentModeUpdate(loaded ? loaded.consentModeUpdateOf(view!, c.purposes) : kept!.m);
       const gate = createGate({
         allows: (id) => view!.allows(id),
         onBlocked: (el, m) =>
@@ -182,11 +184,10 @@ export function run(
               el.hasAttribute('data-assent-placeholder') &&
               connect().then(() => gate.apply(), noop),
       });
-      // The start options pass through as they are (storage, nonce, loadSync, linkToken).
+      // The start options pass through as they are (region, storage, nonce, loadSync, linkToken).
       link = {
         ...o,
-        view: v,
-        policy: d.policy,
+        config: c,
         locale,
         emit,
         adopt: (k) => {
@@ -204,8 +205,7 @@ export function run(
       readyDetail = r;
       // A module that fails to load is reported as `error` by connect; nothing is granted meanwhile.
       if (r.prompt) showUi().then((u) => u.showBanner(r.reasons), noop);
-      // Global Privacy Control refusals are recorded by the decision module.
-      else if (gpcRefusals(v, since).length) connect().catch(noop);
+      else if (gpc) connect().catch(noop);
       // Events an earlier page left waiting for the ledger, or a signed-in shopper's link token:
       // the decision module and sync are fetched once the page is idle.
       else if (c.ledgerUrl && o.loadSync && (o.linkToken || outboxWaiting()))
@@ -224,13 +224,17 @@ export function run(
       emit('ready', r);
       done();
     };
-    // The digest is kept only once the shopper has decided: without a decision, neither the
-    // config is serialised nor localStorage read (its first access costs milliseconds).
-    const d = stored && readDigest(JSON.stringify(c));
-    if (d) go(d);
+    // Answers are kept only once the shopper has decided: without a decision, neither the config
+    // is serialised nor localStorage read (its first access costs milliseconds).
+    const k = storedKey(o.storage);
+    const kept = k ? readKept(JSON.stringify(c), k, o.region) : undefined;
+    if (kept) go(keptView(kept, c));
     else {
-      derive = (m) => m.digest(c, !!stored).then((x) => void (view || go(x)));
-      mod().then(derive).catch(report);
+      read = (m) =>
+        m
+          .read({ config: c, region: o.region, storage: o.storage })
+          .then((x) => void (view || go(x.view, x.gpc)));
+      mod().then(read).catch(report);
     }
   };
 

@@ -38,7 +38,7 @@ function start(extra: Partial<Parameters<typeof startAssent>[0]> = {}) {
 async function returning(decide: (c: ReturnType<typeof createConsent>) => unknown, config = storeConfig()) {
   const storage = memoryStorage();
   decide(createConsent(config, { storage }));
-  await (await loadUi()).digest(config, true);
+  await (await loadUi()).read({ config, storage });
   return storage;
 }
 
@@ -104,23 +104,103 @@ describe('startAssent', () => {
     expect(third.load).not.toHaveBeenCalled();
   });
 
-  it('keeps the policy hash with the digest; a digest kept without it (an earlier version) is a miss', async () => {
+  it('keeps the policy hash with the answers: events a returning visitor records carry it', async () => {
     const storage = await returning((c) => c.set({ analytics: true, 'marketing-email': false }));
-    const kept = JSON.parse(localStorage.getItem('assent-digest')!);
-    expect(kept.policy).toBe(policyHash(storeConfig()));
+    const kept = JSON.parse(localStorage.getItem('assent-state')!);
+    expect(kept.p).toBe(policyHash(storeConfig()));
+    expect(kept.c).toBe(JSON.stringify(storeConfig()));
+    expect(kept.k).toBe(JSON.stringify(storage.load()));
     // The events a returning visitor records carry it, though the UI module was never loaded.
     const first = start({ storage, floatingButton: 'off' });
     expect(first.api.allows('analytics')).toBe(true);
+    expect(first.load).not.toHaveBeenCalled();
     const change = await first.api.rejectAll();
     expect(change?.event.policy.hash).toBe(policyHash(storeConfig()));
+    // The module keeps the new answers with the decision they come from.
+    expect(JSON.parse(localStorage.getItem('assent-state')!).k).toBe(JSON.stringify(storage.load()));
     cleanup();
-    // Without the policy hash, the loader has the module derive the digest again.
-    localStorage.setItem('assent-digest', JSON.stringify({ ...kept, policy: undefined }));
     const second = start({ storage, floatingButton: 'off' });
-    expect(second.api.allows('analytics')).toBe(false);
-    await second.api.ready;
-    expect(second.load).toHaveBeenCalledOnce();
     expect(second.api.get('analytics')?.status).toBe('withdrawn');
+    expect(second.api.allows('analytics')).toBe(false);
+    await flush();
+    expect(second.load).not.toHaveBeenCalled();
+  });
+
+  it('answers from what is kept only for the same decision, region, GPC signal and time', async () => {
+    const config = storeConfig();
+    config.jurisdictions = { 'US-CA': { model: 'opt-out', sale: ['marketing-email'] } };
+    const storage = await returning((c) => c.set({ analytics: true, 'marketing-email': true }), config);
+    const kept = localStorage.getItem('assent-state')!;
+    // Answers without the module, synchronously, with the same inputs.
+    const same = start({ storage, config, floatingButton: 'off' });
+    expect(same.api.allows('analytics')).toBe(true);
+    await flush();
+    expect(same.load).not.toHaveBeenCalled();
+    cleanup();
+    const miss = async (o: Partial<Parameters<typeof startAssent>[0]>, why: string) => {
+      localStorage.setItem('assent-state', kept);
+      const t = start({ storage, config, floatingButton: 'off', ...o });
+      // Nothing is allowed before the module has read the decision itself.
+      expect(t.api.allows('analytics'), why).toBe(false);
+      await t.api.ready;
+      expect(t.load, why).toHaveBeenCalledOnce();
+      const allowed = t.api.allows('analytics');
+      cleanup();
+      return allowed;
+    };
+    // Another decision (made in another tab): the module reads the new one.
+    const other = memoryStorage();
+    createConsent(config, { storage: other }).set({ analytics: false, 'marketing-email': true });
+    expect(await miss({ storage: other }, 'another decision')).toBe(false);
+    // Another region.
+    expect(await miss({ region: 'US-CA' }, 'another region')).toBe(true);
+    // Expired answers: a consent past consentMaxAgeDays is asked again.
+    localStorage.setItem('assent-state', JSON.stringify({ ...JSON.parse(kept), u: Date.now() - 1 }));
+    const late = start({ storage, config, floatingButton: 'off' });
+    expect(late.api.allows('analytics')).toBe(false);
+    await late.api.ready;
+    expect(late.load).toHaveBeenCalledOnce();
+    cleanup();
+    // The Global Privacy Control signal switched on.
+    Object.defineProperty(navigator, 'globalPrivacyControl', { value: true, configurable: true });
+    try {
+      expect(await miss({}, 'GPC switched on')).toBe(true);
+    } finally {
+      Reflect.deleteProperty(navigator, 'globalPrivacyControl');
+    }
+    // Kept by an earlier version (no policy hash) or garbled: a miss, never an error.
+    localStorage.setItem('assent-state', '{"c":');
+    const garbled = start({ storage, config, floatingButton: 'off' });
+    await garbled.api.ready;
+    expect(garbled.load).toHaveBeenCalledOnce();
+    expect(garbled.api.allows('analytics')).toBe(true);
+  });
+
+  it('keeps answers valid until the first decision expires or is to be asked again', async () => {
+    const config = storeConfig();
+    const storage = await returning((c) => {
+      c.set({ analytics: true });
+      c.set({ 'marketing-email': false });
+    }, config);
+    const kept = JSON.parse(localStorage.getItem('assent-state')!);
+    const d = storage.load()!.decisions;
+    const rule = { consentMaxAgeDays: 365, refusalReaskDays: 180 };
+    expect(kept.u).toBe(
+      Math.min(
+        d.analytics!.at + rule.consentMaxAgeDays * 864e5,
+        d['marketing-email']!.at + rule.refusalReaskDays * 864e5,
+      ),
+    );
+    // Past that moment the loader asks the module, which asks the shopper again.
+    vi.useFakeTimers({ now: kept.u + 1, toFake: ['Date'] });
+    try {
+      const t = start({ storage, config, floatingButton: 'off' });
+      await t.api.ready;
+      expect(t.load).toHaveBeenCalledOnce();
+      expect(t.events.find(([e]) => e === 'ready')![1]).toMatchObject({ prompt: true });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('reads no localStorage on a first visit (its first access per page is a synchronous round trip)', async () => {
@@ -142,7 +222,7 @@ describe('startAssent', () => {
     await api.ready;
     expect(localStorage.length).toBe(0);
     await api.rejectAll();
-    expect(JSON.parse(localStorage.getItem('assent-digest')!).c).toBe(JSON.stringify(storeConfig()));
+    expect(JSON.parse(localStorage.getItem('assent-state')!).c).toBe(JSON.stringify(storeConfig()));
   });
 
   it('records API decisions with method api and emits change with the consent event', async () => {
@@ -224,23 +304,6 @@ describe('startAssent', () => {
     await vi.waitFor(() => expect(shadow()?.querySelector('[role="dialog"]')).toBeTruthy());
     expect(load).toHaveBeenCalledOnce();
     expect(events.map(([e]) => e)).toContain('open');
-  });
-
-  it('opens the preference center from any [data-assent-open] element, and the button can be off', async () => {
-    const storage = await returning((c) => c.rejectAll());
-    const api: AssentApi = start({ storage, floatingButton: 'off' }).api;
-    await flush();
-    expect(document.querySelector('assent-settings')).toBeNull();
-    const link = document.createElement('a');
-    link.href = '#privacy';
-    link.setAttribute('data-assent-open', '');
-    link.innerHTML = '<span>Privacy</span>';
-    document.body.append(link);
-    link.querySelector('span')!.click();
-    await vi.waitFor(() => expect(shadow()?.querySelector('[role="dialog"]')).toBeTruthy());
-    api.close();
-    await vi.waitFor(() => expect(shadow()?.querySelector('[role="dialog"]')).toBeFalsy());
-    link.remove();
   });
 
   it('requestSeparate loads the UI and resolves with the answer', async () => {

@@ -153,7 +153,7 @@ describe('sync wiring', () => {
     // A decided visitor whose digest is kept (the loader needs no module to start).
     const config = { ...storeConfig(), ledgerUrl: LEDGER };
     createConsent(config, { storage }).rejectAll();
-    await (await loadUi()).digest(config, true);
+    await (await loadUi()).read({ config, storage });
 
     const ui = vi.fn(loadUi);
     const load = vi.fn(async () => f.mod);

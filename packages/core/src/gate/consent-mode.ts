@@ -106,6 +106,63 @@ export function consentModeState(
   return s;
 }
 
+/** A Consent Mode update: the `gtag('consent', 'update', ...)` state and the `dataLayer` event. */
+export interface ConsentModeUpdate {
+  state: ConsentModeState;
+  event: {
+    event: 'assent_consent_update';
+    /** Purpose id to whether it is allowed, every purpose listed. */
+    assent_allowed: Record<string, boolean>;
+    /** Purpose id to `given | refused | withdrawn | expired`, decided purposes only. */
+    assent_decisions: Record<string, string>;
+  };
+}
+
+/**
+ * The Consent Mode update the current decisions imply ({@link consentModeState}'s rule), and the
+ * `assent_consent_update` event for Google Tag Manager triggers. Plain data: the widget keeps it
+ * on the device so that a returning visitor's loader issues it without the purposes' rules.
+ *
+ * @example
+ * ```ts
+ * const update = consentModeUpdateOf(consent, config.purposes)
+ * pushConsentModeUpdate(update)
+ * ```
+ */
+export function consentModeUpdateOf(
+  consent: ConsentReader,
+  purposes: readonly ConsentModePurpose[],
+): ConsentModeUpdate {
+  const allowed: Record<string, boolean> = {};
+  const decisions: Record<string, string> = {};
+  // consentModeState's rule, in the same pass that asks each purpose once.
+  const state: ConsentModeState = {};
+  for (const p of purposes) {
+    allowed[p.id] = consent.allows(p.id);
+    for (const t of p.consentMode ?? []) state[t] = allowed[p.id] ? 'granted' : state[t] || 'denied';
+  }
+  const d = consent.decisions();
+  for (const id in d) decisions[id] = d[id]!.status;
+  return {
+    state,
+    event: { event: 'assent_consent_update', assent_allowed: allowed, assent_decisions: decisions },
+  };
+}
+
+/**
+ * Issue a Consent Mode update ({@link consentModeUpdateOf}): `gtag('consent', 'update', state)`,
+ * then push its event to `dataLayer`.
+ *
+ * @example
+ * ```ts
+ * pushConsentModeUpdate({ state: { analytics_storage: 'granted' }, event })
+ * ```
+ */
+export function pushConsentModeUpdate(update: ConsentModeUpdate, win: Window = window): void {
+  gtagOf(win)('consent', 'update', update.state);
+  (win as GWindow).dataLayer!.push(update.event);
+}
+
 /**
  * Issue `gtag('consent', 'update', ...)` for the current decisions and push the
  * `assent_consent_update` event to `dataLayer` for Google Tag Manager triggers. The event carries
@@ -122,22 +179,7 @@ export function consentModeUpdate(
   purposes: readonly ConsentModePurpose[],
   win: Window = window,
 ): void {
-  const allowed: Record<string, boolean> = {};
-  const decisions: Record<string, string> = {};
-  // consentModeState's rule, in the same pass that asks each purpose once.
-  const s: ConsentModeState = {};
-  for (const p of purposes) {
-    allowed[p.id] = consent.allows(p.id);
-    for (const t of p.consentMode ?? []) s[t] = allowed[p.id] ? 'granted' : s[t] || 'denied';
-  }
-  const d = consent.decisions();
-  for (const id in d) decisions[id] = d[id]!.status;
-  gtagOf(win)('consent', 'update', s);
-  (win as GWindow).dataLayer!.push({
-    event: 'assent_consent_update',
-    assent_allowed: allowed,
-    assent_decisions: decisions,
-  });
+  pushConsentModeUpdate(consentModeUpdateOf(consent, purposes), win);
 }
 
 /**

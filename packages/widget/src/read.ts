@@ -1,0 +1,104 @@
+import {
+  type AssentConfig,
+  type ConsentStorage,
+  type ConsentView,
+  consentModeUpdateOf,
+  digestPolicy,
+  digestPurposes,
+  gpcRefusals,
+  gpcSince,
+  parseConsentCookie,
+  readConsent,
+  resolveJurisdiction,
+  type Sha256,
+  separatePurposes,
+} from '@assent/core';
+import { KEPT, type Kept, storedKey } from './lib/kept.js';
+import { readLocal } from './lib/local.js';
+
+/** What the decision module reads the stored decision for. */
+export interface ReadOptions {
+  config: AssentConfig;
+  /** Region code the storefront knows (`data-region`); see `resolveJurisdiction`. */
+  region?: string;
+  /** Where decisions persist. Default: the `assent` first-party cookie. */
+  storage?: ConsentStorage;
+}
+
+/** The stored decision, read against the config. */
+export interface ReadResult {
+  view: ConsentView;
+  /** The notice's policy hash for the view's definition hashes: consent events carry it. */
+  policy: string;
+  /** Whether Global Privacy Control refuses purposes that are still to be recorded (`applyGpc`). */
+  gpc: boolean;
+}
+
+/**
+ * Read the stored decision against the config: definition hashes (Web Crypto, or the JavaScript
+ * SHA-256 where that is missing; reused from what was kept for the same config text), jurisdiction,
+ * Global Privacy Control. Keeps the answers for the loader of the next page views once the shopper
+ * has decided ({@link keep}).
+ */
+export async function readStored(o: ReadOptions, loadSha256: () => Promise<Sha256>): Promise<ReadResult> {
+  const { config } = o;
+  const text = JSON.stringify(config);
+  const kept = readLocal(KEPT) as Kept | undefined;
+  let digest: Pick<ConsentView, 'hashes' | 'separate'> & { policy: string };
+  if (kept?.c === text && kept.p)
+    digest = { hashes: kept.v.hashes, separate: kept.v.separate, policy: kept.p };
+  else {
+    const sha = globalThis.crypto?.subtle ? undefined : await loadSha256();
+    const hashes = await digestPurposes(config, sha);
+    digest = { hashes, separate: separatePurposes(config), policy: await digestPolicy(config, hashes, sha) };
+  }
+  const since = gpcSince() ?? Date.now();
+  const view = readConsent(config, {
+    ...digest,
+    stored: o.storage ? o.storage.load() : parseConsentCookie(document.cookie),
+    jurisdiction: resolveJurisdiction(config, o.region),
+    gpcSince: since,
+  });
+  keep(view, o, digest.policy, text);
+  return { view, policy: digest.policy, gpc: gpcRefusals(view, since).length > 0 };
+}
+
+/**
+ * Keep the view's answers for the loader, with what they derive from (see lib/kept.ts). Only once
+ * a decision is stored: before that, nothing goes on the device. Never throws.
+ */
+export function keep(
+  view: ConsentView,
+  o: ReadOptions,
+  policy: string,
+  text = JSON.stringify(o.config),
+): void {
+  const k = storedKey(o.storage);
+  if (k === undefined) return;
+  const { rule } = view;
+  // Valid until the first decision expires (a consent) or is to be asked again (a refusal); not
+  // at all while the banner must be shown or GPC refusals recorded: the module is needed then.
+  const u =
+    view.needsPrompt().prompt || gpcRefusals(view, gpcSince() ?? Date.now()).length
+      ? 0
+      : Math.min(
+          ...Object.values(view.stored.decisions).map(
+            (d) => d.at + (d.status === 'given' ? rule.consentMaxAgeDays : rule.refusalReaskDays) * 864e5,
+          ),
+        );
+  const { subject, jurisdiction, gpc, hashes, separate } = view;
+  const s: Kept = {
+    c: text,
+    k,
+    r: o.region,
+    g: gpc,
+    u,
+    v: { subject, jurisdiction, rule, gpc, hashes, separate },
+    m: consentModeUpdateOf(view, view.config.purposes),
+    d: view.decisions(),
+    p: policy,
+  };
+  try {
+    localStorage.setItem(KEPT, JSON.stringify(s));
+  } catch {}
+}
