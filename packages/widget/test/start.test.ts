@@ -1,5 +1,5 @@
 import { type Consent, createConsent, memoryStorage, policyHash } from '@assent/core';
-import { type AssentApi, loadUi, startAssent } from '@assent/widget';
+import { loadUi, startAssent } from '@assent/widget';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { storeConfig } from './fixtures/config.js';
 import { cleanup, flush } from './helpers.js';
