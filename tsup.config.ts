@@ -100,7 +100,14 @@ export default defineConfig([
     format: ['iife'],
     platform: 'browser',
     target: 'es2020',
-    minify: true,
+    // terser after esbuild: about 5 % less gzip than esbuild's minifier, on code every shopper
+    // downloads. Several passes fold what inlining reveals; `toplevel` is safe inside the IIFE.
+    minify: 'terser',
+    terserOptions: {
+      compress: { passes: 3, unsafe_arrows: true, pure_getters: true },
+      toplevel: true,
+      format: { comments: false },
+    },
     dts: false,
     sourcemap: false,
     clean: true,

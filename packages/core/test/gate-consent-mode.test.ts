@@ -6,6 +6,8 @@ import {
   consentModeDefault,
   consentModeState,
   consentModeUpdate,
+  consentModeUpdateOf,
+  pushConsentModeUpdate,
 } from '@assent/core';
 import { fakeConsent } from './gate-fake.js';
 
@@ -135,6 +137,28 @@ describe('consentModeUpdate and connectConsentMode', () => {
         assent_decisions: { analytics: 'given', ads: 'refused' },
       },
     ]);
+  });
+
+  it('consentModeUpdateOf gives the same update as plain data (JSON round trip), which pushConsentModeUpdate issues', () => {
+    const consent = fakeConsent({ necessary: true });
+    consent.set({ analytics: true, ads: false });
+    const direct = page();
+    consentModeUpdate(consent, purposes, direct);
+    const kept = JSON.parse(JSON.stringify(consentModeUpdateOf(consent, purposes)));
+    expect(kept.state.analytics_storage).toBe('granted');
+    expect(kept.event.assent_allowed).toEqual({
+      necessary: true,
+      analytics: true,
+      ads: false,
+      remarketing: false,
+      email: false,
+    });
+    const replayed = page();
+    pushConsentModeUpdate(kept, replayed);
+    expect(entries(replayed)).toEqual(entries(direct));
+    // It reads the consent when called: a later change gives another update.
+    consent.set({ analytics: false });
+    expect(consentModeUpdateOf(consent, purposes).state.analytics_storage).toBe('denied');
   });
 
   it('on a first visit, sends the default and what is true now, then an update per change', () => {

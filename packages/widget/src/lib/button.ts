@@ -1,5 +1,3 @@
-import { dirOf } from './locale.js';
-
 // Part of the loader, so it is kept tiny: inline styles (set through the CSSOM, which a strict
 // Content-Security-Policy allows) instead of a stylesheet, in a shadow root of its own so that the
 // page's CSS cannot reach it. Focus shows the browser's own focus ring.
@@ -21,7 +19,9 @@ export function floatingButton(
   const b = document.createElement('button');
   b.textContent = label;
   b.lang = locale;
-  b.dir = dirOf(locale);
+  // From the label's own script (an Arabic label is right to left), which is what the locale's
+  // direction would give for every built-in and configured label, without the loader carrying it.
+  b.dir = 'auto';
   b.style.cssText = `${CSS}${end ? 'end' : 'start'}:1rem`;
   b.onclick = open;
   host.attachShadow({ mode: 'open' }).append(b);
