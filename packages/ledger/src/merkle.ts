@@ -1,5 +1,5 @@
 // The Merkle log's shape (RFC 9162 §2.1): which perfect subtrees make up a tree, an audit path or
-// a consistency proof. Storage keeps the hash of every perfect subtree (level >= 1) once it is
+// a consistency proof. Storage keeps the hash of every perfect subtree (SQLite: of level >= 3) once it is
 // complete, as Certificate Transparency logs do, so a root or a proof is O(log n) lookups and never
 // a rehash of the log. Hashing itself is the verifier's.
 import { createHash } from 'node:crypto';
@@ -50,6 +50,17 @@ export function fold(hashes: readonly Buffer[]): Buffer {
   let acc = hashes[hashes.length - 1]!;
   for (let i = hashes.length - 2; i >= 0; i--) acc = nodeOf(hashes[i]!, acc);
   return acc;
+}
+
+/** Root of a perfect subtree from its 2^k leaf hashes, in order (RFC 9162 §2.1.1). */
+export function perfectRoot(leaves: readonly Buffer[]): Buffer {
+  let level = [...leaves];
+  while (level.length > 1) {
+    const up: Buffer[] = [];
+    for (let i = 0; i < level.length; i += 2) up.push(nodeOf(level[i]!, level[i + 1]!));
+    level = up;
+  }
+  return level[0] ?? EMPTY_ROOT;
 }
 
 /** RFC 9162 §2.1.3.1 PATH(m, D[start:end]) as ranges whose tree hashes form the audit path. */

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONSENT_METHODS, CONSENT_STATUSES, canonicalize, validateEvent } from '@assent/core/protocol';
 import { hashChildren, hashLeaf, verifyConsistency, verifyInclusion } from '@assent/verifier';
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 // Internal modules: the tree shape has no public API of its own, so the test reaches into src.
@@ -17,7 +18,7 @@ import {
 import { canonicalEvent } from '../src/lib/canonical-event.js';
 import { leafOf, nodeOf } from '../src/lib/hash.js';
 import { entryBody, receiptClaims, receiptPayload } from '../src/sequence.js';
-import { makeEvent } from './helpers.js';
+import { fixture, makeEvent } from './helpers.js';
 
 const VECTORS = join(import.meta.dirname, 'vectors/rfc6962');
 // RFC 6962 reference leaf inputs (transparency-dev/merkle testonly), the tree the vectors describe.
@@ -296,4 +297,81 @@ describe('Merkle log shape', () => {
     const big = 'é'.repeat(20_000);
     expect(leafOf(big).equals(Buffer.from(hashLeaf(Buffer.from(big, 'utf8'))))).toBe(true);
   });
+});
+
+describe('SQLite keeps interior nodes from level 3 up', () => {
+  // RFC 6962 MTH of leaf hashes, straight from the definition (no stored nodes involved).
+  const mth = (leaves: Uint8Array[]): Uint8Array => {
+    if (leaves.length === 1) return leaves[0]!;
+    let k = 1;
+    while (k * 2 < leaves.length) k *= 2;
+    return hashChildren(mth(leaves.slice(0, k)), mth(leaves.slice(k)));
+  };
+  const b64u = (h: Uint8Array) => Buffer.from(h).toString('base64url');
+
+  for (const signingThreads of [0, 1])
+    it(`stores none below, and every inclusion and consistency proof of a 37-leaf log verifies (signingThreads ${signingThreads}), also with lower nodes left by an earlier version`, async () => {
+      const fx = await fixture('sqlite');
+      try {
+        const ledger = await fx.ledger({ signingThreads });
+        const url = await ledger.listen(0);
+        const receipts: string[] = [];
+        for (const n of [1, 5, 17, 3, 11])
+          receipts.push(...(await ledger.append(Array.from({ length: n }, () => makeEvent()))));
+        const leaves = receipts.map((r) =>
+          Buffer.from(JSON.parse(Buffer.from(r.split('.')[1]!, 'base64url').toString()).lh, 'base64url'),
+        );
+        expect(leaves).toHaveLength(37);
+        const db = new Database(fx.storage().database!);
+        try {
+          // 37 leaves complete 4 nodes of level 3, 2 of level 4 and 1 of level 5; nothing lower.
+          expect(
+            db.prepare('SELECT level, COUNT(*) AS n FROM nodes GROUP BY level ORDER BY level').all(),
+          ).toEqual([
+            { level: 3, n: 4 },
+            { level: 4, n: 2 },
+            { level: 5, n: 1 },
+          ]);
+          const proofs = async () => {
+            for (let n = 1; n <= 37; n++) {
+              const root = mth(leaves.slice(0, n));
+              for (let seq = 0; seq < n; seq++) {
+                const r = await fetch(`${url}/v1/log/inclusion?seq=${seq}&treeSize=${n}`);
+                const p = (await r.json()) as { proof: string[] };
+                verifyInclusion({
+                  leafHash: b64u(leaves[seq]!),
+                  index: seq,
+                  treeSize: n,
+                  proof: p.proof,
+                  rootHash: b64u(root),
+                });
+              }
+              for (let m = 1; m < n; m++) {
+                const r = await fetch(`${url}/v1/log/consistency?first=${m}&second=${n}`);
+                const p = (await r.json()) as { proof: string[] };
+                verifyConsistency({
+                  size1: m,
+                  size2: n,
+                  root1: b64u(mth(leaves.slice(0, m))),
+                  root2: b64u(root),
+                  proof: p.proof,
+                });
+              }
+            }
+          };
+          await proofs();
+          // A database written before keeps rows for levels 1 and 2; they are never read (here: wrong
+          // on purpose, and the proofs still verify).
+          const put = db.prepare('INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)');
+          for (let i = 0; i < 18; i++) put.run(1, i, Buffer.alloc(32, 1));
+          for (let i = 0; i < 9; i++) put.run(2, i, Buffer.alloc(32, 2));
+          await proofs();
+        } finally {
+          db.close();
+        }
+        expect((await ledger.verify()).ok).toBe(true);
+      } finally {
+        await fx.cleanup();
+      }
+    });
 });

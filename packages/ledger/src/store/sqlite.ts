@@ -27,7 +27,7 @@ import { closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, openSync, s
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { CompactRange, type NodeCoord, cover } from '../merkle.js';
+import { CompactRange, type NodeCoord, cover, perfectRoot } from '../merkle.js';
 import { RECEIPT_TYP } from '@assent/core/protocol';
 import {
   type EntryRow,
@@ -120,6 +120,15 @@ const MAX_INFLIGHT_BATCHES = 8;
 // with 64 clients each posting one event: 9,400 instead of 8,300 requests/s. A larger request is
 // never split (its receipts are signed together, on the signing threads when large).
 const BATCH_TARGET = 32;
+
+// Interior nodes are stored from this level up. The three levels below are recomputed from at most
+// eight leaves when a proof or a root needs them (a few µs, and only for proofs and verify), while
+// storing them cost 7 of every 8 node rows: 0.75 rows per event, about 1.7 µs on the writer thread
+// and 6 % of the bytes each commit writes to the WAL. Databases written before keep their lower
+// nodes; they are ignored.
+const MIN_STORED_LEVEL = 3;
+const stored = <T extends { level: number }>(nodes: T[]): T[] =>
+  nodes.filter((n) => n.level >= MIN_STORED_LEVEL);
 
 // fsyncs of the WAL that may run at once. With one at a time, a commit that came just after an
 // fsync began waited for it to end and then for its own. Each still starts after the commits it
@@ -233,7 +242,9 @@ function prepareStatements(db: Database.Database) {
     node: db.prepare<[number, number], { hash: Buffer }>(
       'SELECT hash FROM nodes WHERE level = ? AND idx = ?',
     ),
-    leaf: db.prepare<[number], { leaf: Buffer }>('SELECT leaf FROM entries WHERE seq = ?'),
+    leaves: db.prepare<[number, number], { leaf: Buffer }>(
+      'SELECT leaf FROM entries WHERE seq BETWEEN ? AND ? ORDER BY seq',
+    ),
     insertNode: db.prepare('INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)'),
     link: db.prepare('INSERT OR IGNORE INTO links (subject, customer_hash, seq) VALUES (?, ?, ?)'),
     erase: db.prepare(
@@ -409,7 +420,13 @@ export class SqliteStore implements Store {
 
   #lookup(coords: NodeCoord[]): Buffer[] {
     return coords.map(({ level, index }) => {
-      const hash = level === 0 ? this.#q.leaf.get(index)?.leaf : this.#q.node.get(level, index)?.hash;
+      let hash: Buffer | undefined;
+      if (level >= MIN_STORED_LEVEL) hash = this.#q.node.get(level, index)?.hash;
+      else {
+        const first = index * 2 ** level;
+        const leaves = this.#q.leaves.all(first, first + 2 ** level - 1).map((r) => r.leaf);
+        if (leaves.length === 2 ** level) hash = perfectRoot(leaves);
+      }
       if (!hash) throw new StorageUnavailable(`tree node ${level}/${index} is missing from the database`);
       return hash;
     });
@@ -644,7 +661,7 @@ export class SqliteStore implements Store {
       epoch,
       start,
       rows: s.rows,
-      nodes: s.nodes,
+      nodes: stored(s.nodes),
       links: s.links,
       erasures: s.erasures,
       unlink,
@@ -888,7 +905,7 @@ export class SqliteStore implements Store {
         e.receipt,
         e.erasedBy,
       );
-    for (const n of r.nodes) q.insertNode.run(n.level, n.index, n.hash);
+    for (const n of stored(r.nodes)) q.insertNode.run(n.level, n.index, n.hash);
     for (const l of r.links) q.link.run(l.subject, l.customerHash, l.seq);
     for (const er of r.erasures) for (const [a, b] of er.ranges) q.erase.run(er.by, a, b);
     for (const w of fresh) if (w.item.kind === 'erasure') q.unlink.run(w.item.subject);
