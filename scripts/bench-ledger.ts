@@ -2,10 +2,10 @@
 //
 // Rows: a bare node:http server that only parses the JSON body and answers (the ceiling), the
 // ledger on SQLite (WAL, synchronous=FULL, group commit) and on PostgreSQL, each with one event per
-// request and with batches of 100, plus one extra SQLite row, labelled as such, with 256 connections
-// of one event per request (not one of the rows). Every server and the load generator run in their own process
-// (this script re-invokes itself with --role), so the generator never steals the server's event
-// loop. The generator is a keep-alive HTTP/1.1 client on raw sockets, closed loop: each connection
+// request and with batches of 100, plus one extra SQLite row, labelled as such, with 256
+// connections of one event per request (not one of the rows). Every server and the load
+// generator run in their own process (this script re-invokes itself with --role), so the generator
+// never steals the server's event loop. The generator is a keep-alive HTTP/1.1 client on raw sockets, closed loop: each connection
 // sends its next request when the previous answer arrived; every event is new (fresh id, subject).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
