@@ -15,6 +15,7 @@ import {
 } from '@assent/core';
 import { KEPT, type Kept, storedKey } from './lib/kept.js';
 import { readLocal } from './lib/local.js';
+import { textsOf } from './ui/state.js';
 
 /** What the decision module reads the stored decision for. */
 export interface ReadOptions {
@@ -32,7 +33,13 @@ export interface ReadResult {
   policy: string;
   /** Whether Global Privacy Control refuses purposes that are still to be recorded (`applyGpc`). */
   gpc: boolean;
+  /** The floating button's label in each of the config's locales. */
+  labels: Record<string, string>;
 }
+
+/** The floating button's label in each of the config's locales (the loader has no texts). */
+const labelsOf = (config: AssentConfig): Record<string, string> =>
+  Object.fromEntries(config.locales.map((l) => [l, textsOf(config, l)('settings')]));
 
 /**
  * Read the stored decision against the config: definition hashes (Web Crypto, or the JavaScript
@@ -60,7 +67,7 @@ export async function readStored(o: ReadOptions, loadSha256: () => Promise<Sha25
     gpcSince: since,
   });
   keep(view, o, digest.policy, text);
-  return { view, policy: digest.policy, gpc: gpcRefusals(view, since).length > 0 };
+  return { view, policy: digest.policy, gpc: gpcRefusals(view, since).length > 0, labels: labelsOf(config) };
 }
 
 /**
@@ -86,17 +93,18 @@ export function keep(
             (d) => d.at + (d.status === 'given' ? rule.consentMaxAgeDays : rule.refusalReaskDays) * 864e5,
           ),
         );
-  const { subject, jurisdiction, gpc, hashes, separate } = view;
+  const { subject, jurisdiction, gpc, hashes, separate, stored } = view;
   const s: Kept = {
     c: text,
     k,
     r: o.region,
     g: gpc,
     u,
-    v: { subject, jurisdiction, rule, gpc, hashes, separate },
+    v: { subject, jurisdiction, rule, gpc, hashes, separate, stored },
     m: consentModeUpdateOf(view, view.config.purposes),
     d: view.decisions(),
     p: policy,
+    b: labelsOf(view.config),
   };
   try {
     localStorage.setItem(KEPT, JSON.stringify(s));

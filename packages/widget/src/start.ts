@@ -4,7 +4,7 @@ import {
   type ConsentView,
   consentModeDefault,
   type consentModeUpdateOf,
-  createGate,
+  gatePage,
   pushConsentModeUpdate,
 } from '@assent/core';
 import type { AssentApi, AssentEvents } from './api.js';
@@ -169,20 +169,19 @@ export function run(
       [o.locale, document.documentElement.lang, ...navigator.languages],
       c.defaultLocale ?? c.locales[0]!,
     );
-    // `gpc`: Global Privacy Control refusals the decision module is to record.
-    const go = (v: ConsentView, gpc?: boolean) => {
+    // `labels`: the floating button's, by locale; `gpc`: Global Privacy Control refusals the
+    // decision module is to record.
+    const go = (v: ConsentView, labels: Record<string, string>, gpc?: boolean) => {
       view = v;
       // From what is kept until the module is loaded, then from the view.
       const update = () =>
         cm && pushConsentModeUpdate(loaded ? loaded.consentModeUpdateOf(view!, c.purposes) : kept!.m);
-      const gate = createGate({
+      const apply = gatePage({
         allows: (id) => view!.allows(id),
         onBlocked: (el, m) =>
           onBlocked
             ? onBlocked(el, m)
-            : m.length &&
-              el.hasAttribute('data-assent-placeholder') &&
-              connect().then(() => gate.apply(), noop),
+            : m.length && el.hasAttribute('data-assent-placeholder') && connect().then(() => apply(), noop),
       });
       // The start options pass through as they are (region, storage, nonce, loadSync, linkToken).
       link = {
@@ -194,7 +193,7 @@ export function run(
           view = k;
         },
         changed: (change) => {
-          gate.apply();
+          apply();
           update();
           emit('change', change);
         },
@@ -211,16 +210,7 @@ export function run(
       else if (c.ledgerUrl && o.loadSync && (o.linkToken || outboxWaiting()))
         (self.requestIdleCallback || setTimeout)(() => connect().catch(noop));
       if (o.floatingButton !== 'off')
-        body.then((b) =>
-          floatingButton(
-            b,
-            c.ui?.texts?.[locale]?.settings ??
-              (locale.startsWith('zh') ? '\u9690\u79c1\u8bbe\u7f6e' : 'Privacy settings'),
-            locale,
-            o.floatingButton === 'end',
-            open,
-          ),
-        );
+        body.then((b) => floatingButton(b, labels[locale]!, locale, o.floatingButton === 'end', open));
       emit('ready', r);
       done();
     };
@@ -228,12 +218,12 @@ export function run(
     // is serialised nor localStorage read (its first access costs milliseconds).
     const k = storedKey(o.storage);
     const kept = k ? readKept(JSON.stringify(c), k, o.region) : undefined;
-    if (kept) go(keptView(kept, c));
+    if (kept) go(keptView(kept, c), kept.b);
     else {
       read = (m) =>
         m
           .read({ config: c, region: o.region, storage: o.storage })
-          .then((x) => void (view || go(x.view, x.gpc)));
+          .then((x) => void (view || go(x.view, x.labels, x.gpc)));
       mod().then(read).catch(report);
     }
   };
@@ -276,8 +266,7 @@ export function run(
     get: (id: string) => view?.get(id),
     decisions: () => view?.decisions() ?? {},
     on(type: string, f: Fn) {
-      ls[type] ??= new Set();
-      ls[type].add(f);
+      (ls[type] ??= new Set()).add(f);
       if (type === 'ready' && readyDetail) queueMicrotask(() => f(readyDetail));
       return () => api.off(type as never, f);
     },

@@ -55,11 +55,42 @@ export interface Gate {
  * ```
  */
 export function createGate(o: GateOptions): Gate {
-  const root = o.root ?? document;
+  let off = false;
+  const [apply, mo] = watch(o, o.root ?? document, () => off);
+  const unsubscribe = o.subscribe?.(apply);
+  return {
+    apply,
+    disconnect() {
+      off = true;
+      mo.disconnect();
+      unsubscribe?.();
+    },
+  };
+}
+
+/**
+ * {@link createGate} over the whole document for the rest of the page's life: no `root`, no
+ * `subscribe`, no `disconnect`. What the widget's loader runs, on every page view, where every
+ * byte counts; call the returned `apply` after each consent change.
+ *
+ * @example
+ * ```ts
+ * const apply = gatePage({ allows: (id) => consent.allows(id) })
+ * consent.subscribe(apply)
+ * ```
+ */
+export const gatePage = (o: Pick<GateOptions, 'allows' | 'onBlocked'>): Gate['apply'] =>
+  watch(o, document)[0];
+
+// The gate itself: activates what is allowed now, at DOMContentLoaded and on every insertion.
+function watch(
+  o: Pick<GateOptions, 'allows' | 'onBlocked'>,
+  root: Document | Element,
+  off?: () => boolean,
+): [Gate['apply'], MutationObserver] {
   const doc = root.ownerDocument ?? (root as Document);
   const queue: HTMLScriptElement[] = [];
   let waiting = false;
-  let off = false;
 
   // Gated elements are HTML (or SVG) elements; `dataset` reads their data-* attributes tersely.
   // Purposes an element still lacks. An empty `data-assent` lacks '' and so never runs: fail closed.
@@ -101,7 +132,7 @@ export function createGate(o: GateOptions): Gate {
 
   const apply = () => {
     const blocked: Element[] = [];
-    if (!off)
+    if (!off?.())
       for (const el of root.querySelectorAll<HTMLElement>('[data-assent]')) {
         const script = el.localName === 'script';
         const attrs = ['src', 'srcset', 'href'].filter((a) => a in el.dataset);
@@ -128,16 +159,7 @@ export function createGate(o: GateOptions): Gate {
 
   const mo = new MutationObserver(apply);
   mo.observe(root, { childList: true, subtree: true });
-  const unsubscribe = o.subscribe?.(apply);
   doc.addEventListener('DOMContentLoaded', apply);
   apply();
-
-  return {
-    apply,
-    disconnect() {
-      off = true;
-      mo.disconnect();
-      unsubscribe?.();
-    },
-  };
+  return [apply, mo];
 }

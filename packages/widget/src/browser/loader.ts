@@ -5,6 +5,7 @@
 // are fetched only when a decision is to be made or the shopper opens their settings; the sync
 // module (assent-sync.js) only when the config names a ledger and there is something to send.
 import type { AssentConfig } from '@assent/core';
+import { storedKey } from '../lib/kept.js';
 import { run, type UiModule } from '../start.js';
 import type { SyncModule } from '../sync.js';
 
@@ -32,7 +33,7 @@ const load = <M>(k: string): Promise<M> =>
   }));
 const loadUi = () => load<UiModule>('ui');
 // No decision cookie: the banner will be needed, so fetch the UI while the loader works.
-if (!/(^|;\s*)assent=/.test(document.cookie)) loadUi().catch(() => {});
+if (!storedKey()) loadUi().catch(() => {});
 const w = window as unknown as { assent: Record<string, unknown>; assentRegion?: string };
 const api = run(
   {

@@ -28,13 +28,15 @@ export interface Kept {
   /** Until when (milliseconds) the answers hold: 0 when a decision must be recorded or asked now. */
   u: number;
   /** The view's fields. */
-  v: Pick<ConsentView, 'subject' | 'jurisdiction' | 'rule' | 'gpc' | 'hashes' | 'separate'>;
+  v: Pick<ConsentView, 'subject' | 'jurisdiction' | 'rule' | 'gpc' | 'hashes' | 'separate' | 'stored'>;
   /** The Consent Mode update, whose event lists what is allowed (`consentModeUpdateOf`). */
   m: ConsentModeUpdate;
   /** The decisions (`view.decisions()`). */
   d: Record<string, Decision>;
   /** The policy hash events carry. */
   p: string;
+  /** The floating button's label in each of the config's locales. */
+  b: Record<string, string>;
 }
 
 export const KEPT = 'assent-state';
@@ -49,14 +51,20 @@ export const storedKey = (storage?: Pick<ConsentStorage, 'load'>): string | unde
 /** The kept answers for exactly these inputs, if they still hold. Never throws. */
 export const readKept = (c: string, k: string, r: string | undefined): Kept | undefined => {
   const s = readLocal(KEPT) as Kept | undefined;
-  if (s?.c === c && s.k === k && s.r === r && s.g === readGpc() && Date.now() < s.u) return s;
+  if (
+    s?.c === c &&
+    s.k === k &&
+    s.r === r &&
+    s.g === ((navigator as { globalPrivacyControl?: unknown }).globalPrivacyControl === true) &&
+    Date.now() < s.u
+  )
+    return s;
 };
 
 /** A read-only view answering from kept answers: what the loader uses until the module connects. */
 export const keptView = (s: Kept, config: ConsentView['config']): ConsentView => ({
   ...s.v,
   config,
-  stored: { subject: s.v.subject, decisions: s.d },
   get: (id) => s.d[id],
   decisions: () => ({ ...s.d }),
   allows: (id) => !!s.m.event.assent_allowed[id],

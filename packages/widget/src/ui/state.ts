@@ -9,6 +9,16 @@ import { zhCN } from './texts/zh-cn.js';
 
 const BUILT_IN: Record<string, Record<string, string>> = { en, 'zh-CN': zhCN };
 
+/**
+ * The texts shown in a locale: the config's own, else the built-in ones of the locale or of its
+ * language, else English.
+ */
+export const textsOf = (config: AssentConfig, locale: string): ((key: TextKey) => string) => {
+  const own = config.ui?.texts?.[locale] ?? {};
+  const base = BUILT_IN[locale] ?? BUILT_IN[locale.split('-')[0]!] ?? en;
+  return (key) => own[key] ?? base[key] ?? en[key];
+};
+
 /** Options of `mountUi`. */
 export interface UiOptions {
   /** The consent object from `createConsent`. */
@@ -56,10 +66,8 @@ export function createUiState(o: UiOptions, paint: () => void) {
     [o.locale, document.documentElement.lang, ...(navigator.languages ?? [])],
     config.defaultLocale ?? config.locales[0] ?? 'en',
   );
-  const own = config.ui?.texts?.[locale] ?? {};
-  const base = BUILT_IN[locale] ?? BUILT_IN[locale.split('-')[0]!] ?? en;
-  const t = (key: TextKey, vars?: Record<string, string>): string =>
-    fill(own[key] ?? base[key] ?? en[key], vars);
+  const text = textsOf(config, locale);
+  const t = (key: TextKey, vars?: Record<string, string>): string => fill(text(key), vars);
   let views: PurposeView[] | undefined;
   const s = {
     o,
