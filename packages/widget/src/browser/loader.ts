@@ -32,8 +32,10 @@ const load = <M>(k: string): Promise<M> =>
     document.head.append(s);
   }));
 const loadUi = () => load<UiModule>('ui');
-// No decision cookie: the banner will be needed, so fetch the UI while the loader works.
-if (!storedKey()) loadUi().catch(() => {});
+// No decision cookie: the banner will be needed, so fetch the UI while the config is fetched. (An
+// inline config starts at once, and reading the cookie twice would cost a page a millisecond: in
+// Chromium each read of `document.cookie` is a synchronous round trip to the cookie store.)
+if (!inline && !storedKey()) loadUi().catch(() => {});
 const w = window as unknown as { assent: Record<string, unknown>; assentRegion?: string };
 const api = run(
   {
