@@ -266,7 +266,8 @@ export function run(
     get: (id: string) => view?.get(id),
     decisions: () => view?.decisions() ?? {},
     on(type: string, f: Fn) {
-      (ls[type] ??= new Set()).add(f);
+      ls[type] ??= new Set();
+      ls[type].add(f);
       if (type === 'ready' && readyDetail) queueMicrotask(() => f(readyDetail));
       return () => api.off(type as never, f);
     },

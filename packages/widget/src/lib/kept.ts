@@ -6,13 +6,7 @@
 // the loader only compares strings and a clock; anything else (a changed config or decision, a
 // cleared or blocked storage, another region, GPC switched, an expiry) is a miss, and the module
 // reads the decision itself. Nothing is kept before the shopper's first decision.
-import {
-  type ConsentModeUpdate,
-  type ConsentStorage,
-  type ConsentView,
-  type Decision,
-  readGpc,
-} from '@assent/core';
+import type { ConsentModeUpdate, ConsentStorage, ConsentView, Decision } from '@assent/core';
 import { readLocal } from './local.js';
 
 /** The kept answers of a consent view, and what they were derived from. */
@@ -51,14 +45,9 @@ export const storedKey = (storage?: Pick<ConsentStorage, 'load'>): string | unde
 /** The kept answers for exactly these inputs, if they still hold. Never throws. */
 export const readKept = (c: string, k: string, r: string | undefined): Kept | undefined => {
   const s = readLocal(KEPT) as Kept | undefined;
-  if (
-    s?.c === c &&
-    s.k === k &&
-    s.r === r &&
-    s.g === ((navigator as { globalPrivacyControl?: unknown }).globalPrivacyControl === true) &&
-    Date.now() < s.u
-  )
-    return s;
+  // The Global Privacy Control test is core's readGpc, inline: the call costs the loader 12 bytes.
+  const gpc = (navigator as { globalPrivacyControl?: unknown }).globalPrivacyControl === true;
+  if (s?.c === c && s.k === k && s.r === r && s.g === gpc && Date.now() < s.u) return s;
 };
 
 /** A read-only view answering from kept answers: what the loader uses until the module connects. */
