@@ -176,6 +176,27 @@ describe('startAssent', () => {
     expect(garbled.api.allows('analytics')).toBe(true);
   });
 
+  it('with localStorage blocked, reads the decision through the module on every page, and grants what it says', async () => {
+    const storage = await returning((c) => c.set({ analytics: true, 'marketing-email': false }));
+    const blocked = vi.spyOn(window, 'localStorage', 'get').mockImplementation(() => {
+      throw new DOMException('blocked', 'SecurityError');
+    });
+    try {
+      for (let page = 0; page < 2; page++) {
+        const t = start({ storage, floatingButton: 'off' });
+        expect(t.api.allows('analytics')).toBe(false);
+        await t.api.ready;
+        expect(t.load).toHaveBeenCalledOnce();
+        expect(t.api.allows('analytics')).toBe(true);
+        expect(t.api.allows('marketing-email')).toBe(false);
+        expect(t.events.find(([e]) => e === 'ready')![1]).toMatchObject({ prompt: false });
+        cleanup();
+      }
+    } finally {
+      blocked.mockRestore();
+    }
+  });
+
   it('keeps answers valid until the first decision expires or is to be asked again', async () => {
     const config = storeConfig();
     const storage = await returning((c) => {
