@@ -68,6 +68,37 @@ describe('clearPurposeStorage', () => {
     expect(names(w)).toEqual(['y']);
   });
 
+  it('writes only for cookies the page can see, and reads no localStorage without localStorage rules', () => {
+    const w = page('https://www.shop.example.com/store/items/42');
+    w.document.cookie = '_ga=1;path=/';
+    w.document.cookie = 'keep=1;path=/';
+    const proto = Object.getPrototypeOf(w.document);
+    let desc = Object.getOwnPropertyDescriptor(proto, 'cookie');
+    for (let o = proto; !desc; o = Object.getPrototypeOf(o))
+      desc = Object.getOwnPropertyDescriptor(o, 'cookie');
+    const writes: string[] = [];
+    Object.defineProperty(w.document, 'cookie', {
+      configurable: true,
+      get: () => desc!.get!.call(w.document),
+      set: (v: string) => {
+        writes.push(v.split('=')[0]!);
+        desc!.set!.call(w.document, v);
+      },
+    });
+    const storage = vi.spyOn(w, 'localStorage', 'get');
+    // _gid and the pattern match nothing the page can see: no write for them.
+    clearPurposeStorage({ cookies: ['_ga', '_gid', '/^_fbp/'] }, w);
+    expect(names(w)).toEqual(['keep']);
+    expect(new Set(writes)).toEqual(new Set(['_ga']));
+    // Paths /, /store, /store/, /store/items, /store/items/, /store/items/42, /store/items/42/
+    // by host-only and four domains.
+    expect(writes).toHaveLength(7 * 5);
+    expect(storage).not.toHaveBeenCalled();
+    writes.length = 0;
+    clearPurposeStorage({ cookies: ['_gid'] }, w);
+    expect(writes).toEqual([]);
+  });
+
   it('deletes localStorage keys by name and pattern', () => {
     const w = page('https://shop.example.com/');
     for (const k of ['_hjSession_1', '_hjid', 'cart', 'hj', 'x_hj']) w.localStorage.setItem(k, '1');

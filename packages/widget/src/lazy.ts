@@ -21,7 +21,7 @@ export function lazyModule(loadSha256: () => Promise<Sha256>): UiModule {
   const read = (o: ReadOptions): Promise<ReadResult> => {
     const k = storedKey(o.storage);
     if (last?.o.config !== o.config || last.k !== k) {
-      const r = readStored(o, loadSha256);
+      const r = readStored(o, k, loadSha256);
       last = { o, k, r };
       r.catch(() => {
         if (last?.r === r) last = undefined;

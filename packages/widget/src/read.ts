@@ -47,10 +47,16 @@ const labelsOf = (config: AssentConfig): Record<string, string> =>
  * Global Privacy Control. Keeps the answers for the loader of the next page views once the shopper
  * has decided ({@link keep}).
  */
-export async function readStored(o: ReadOptions, loadSha256: () => Promise<Sha256>): Promise<ReadResult> {
+export async function readStored(
+  o: ReadOptions,
+  k: string | undefined,
+  loadSha256: () => Promise<Sha256>,
+): Promise<ReadResult> {
   const { config } = o;
   const text = JSON.stringify(config);
-  const kept = readLocal(KEPT) as Kept | undefined;
+  // Without a stored decision nothing was kept, and a first visit reads no localStorage (its first
+  // access is a synchronous round trip to the browser's storage).
+  const kept = k === undefined ? undefined : (readLocal(KEPT) as Kept | undefined);
   let digest: Pick<ConsentView, 'hashes' | 'separate'> & { policy: string };
   if (kept?.c === text && kept.p)
     digest = { hashes: kept.v.hashes, separate: kept.v.separate, policy: kept.p };
@@ -62,25 +68,27 @@ export async function readStored(o: ReadOptions, loadSha256: () => Promise<Sha25
   const since = gpcSince() ?? Date.now();
   const view = readConsent(config, {
     ...digest,
-    stored: o.storage ? o.storage.load() : parseConsentCookie(document.cookie),
+    // The cookie as already read: each read of document.cookie is a round trip too.
+    stored: o.storage ? o.storage.load() : k === undefined ? undefined : parseConsentCookie(`assent=${k}`),
     jurisdiction: resolveJurisdiction(config, o.region),
     gpcSince: since,
   });
-  keep(view, o, digest.policy, text);
+  keep(view, o, digest.policy, text, k);
   return { view, policy: digest.policy, gpc: gpcRefusals(view, since).length > 0, labels: labelsOf(config) };
 }
 
 /**
- * Keep the view's answers for the loader, with what they derive from (see lib/kept.ts). Only once
- * a decision is stored: before that, nothing goes on the device. Never throws.
+ * Keep the view's answers for the loader, with what they derive from (see lib/kept.ts), `k` being
+ * the stored decision as read. Only once a decision is stored: before that, nothing goes on the
+ * device. Never throws.
  */
 export function keep(
   view: ConsentView,
   o: ReadOptions,
   policy: string,
   text = JSON.stringify(o.config),
+  k = storedKey(o.storage),
 ): void {
-  const k = storedKey(o.storage);
   if (k === undefined) return;
   const { rule } = view;
   // Valid until the first decision expires (a consent) or is to be asked again (a refusal); not

@@ -20,9 +20,11 @@ const matcher =
  * Delete a purpose's cookies and `localStorage` keys. A cookie is deleted under every path from `/`
  * down to the current page (with and without a trailing slash) and every domain from the host up
  * (`shop.example.com`, `.shop.example.com`, `.example.com`), host-only included, because a cookie
- * can only be deleted with the path and domain it was set with. Exact names are deleted even when
- * not visible. `HttpOnly` cookies cannot be reached from the page: the server that set them must
- * clear them.
+ * can only be deleted with the path and domain it was set with. Only cookies the page can see are
+ * deleted: those paths and domains are exactly the ones whose cookies `document.cookie` shows, and
+ * each write costs a round trip to the browser's cookie store (a purpose's cookies on a first visit
+ * would otherwise cost dozens). `HttpOnly` cookies cannot be reached from the page: the server that
+ * set them must clear them. `localStorage` is not touched without `localStorage` rules.
  *
  * @example
  * ```ts
@@ -33,11 +35,12 @@ export function clearPurposeStorage(rules: StorageRules, win: Window = window): 
   const { document: doc, location: loc } = win;
   const isCookie = matcher(rules.cookies);
   const isKey = matcher(rules.localStorage);
-  const names = new Set(rules.cookies?.filter((p) => p[0] !== '/'));
-  for (const c of doc.cookie.split('; ')) {
-    const n = c.split('=')[0]!;
-    if (isCookie(n)) names.add(n);
-  }
+  const names = new Set<string>();
+  if (rules.cookies?.length)
+    for (const c of doc.cookie.split('; ')) {
+      const n = c.split('=')[0]!;
+      if (isCookie(n)) names.add(n);
+    }
   const paths = ['/'];
   let path = '';
   for (const seg of loc.pathname.split('/').slice(1)) {
@@ -51,7 +54,9 @@ export function clearPurposeStorage(rules: StorageRules, win: Window = window): 
   for (const n of names)
     for (const p of paths) for (const d of domains) doc.cookie = `${n}=;max-age=-1;path=${p}${d}${tail}`;
   // Reading storage throws where the browser blocks it; there is then nothing to delete.
-  try {
-    for (const k of Object.keys(win.localStorage)) if (isKey(k)) win.localStorage.removeItem(k);
-  } catch {}
+  // Its first access is a synchronous round trip too: none without rules.
+  if (rules.localStorage?.length)
+    try {
+      for (const k of Object.keys(win.localStorage)) if (isKey(k)) win.localStorage.removeItem(k);
+    } catch {}
 }
