@@ -20,6 +20,11 @@ describe('assent-ledger CLI (SQLite)', () => {
     try {
       expect(s.output()).toMatch(/storage sqlite \.\/assent-ledger\.db/);
       expect(s.output()).toMatch(/created \.\/assent-ledger\.key/);
+      // The startup line names the signing library (sodium-native is installed here), never the key.
+      expect(s.output()).toMatch(/signing libsodium/);
+      const d = JSON.parse(readFileSync(join(cwd, 'assent-ledger.key'), 'utf8')).keys[0].d as string;
+      expect(d).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(s.output()).not.toContain(d);
       expect(statSync(join(cwd, 'assent-ledger.key')).mode & 0o777).toBe(0o600);
       expect(statSync(join(cwd, 'assent-ledger.db')).mode & 0o777).toBe(0o600);
       const events = [makeEvent(), makeEvent(), makeEvent()];
