@@ -10,7 +10,15 @@ import { createRequire } from 'node:module';
 /** The library that computes the Ed25519 signatures. */
 export type SigningBackend = 'libsodium' | 'node:crypto';
 
-/** `auto`: libsodium when `sodium-native` loads, node:crypto otherwise. */
+/**
+ * `auto`: libsodium when `sodium-native` loads, node:crypto otherwise.
+ *
+ * @example
+ * ```ts
+ * const ledger = await createLedger({ keyFile: './assent-ledger.key', signingBackend: 'node:crypto' })
+ * ledger.signingBackend // 'node:crypto'
+ * ```
+ */
 export type SigningBackendOption = 'auto' | SigningBackend;
 
 export const SIGNING_BACKENDS: readonly SigningBackendOption[] = ['auto', 'libsodium', 'node:crypto'];
