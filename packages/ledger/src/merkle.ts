@@ -1,7 +1,8 @@
 // The Merkle log's shape (RFC 9162 §2.1): which perfect subtrees make up a tree, an audit path or
-// a consistency proof. Storage keeps the hash of every perfect subtree (SQLite: of level >= 3) once it is
-// complete, as Certificate Transparency logs do, so a root or a proof is O(log n) lookups and never
-// a rehash of the log. Hashing itself is the verifier's.
+// a consistency proof. Storage keeps the hash of every perfect subtree once it is complete (SQLite:
+// from level 3 up, recomputing levels 1 and 2 from their leaves), as Certificate Transparency logs
+// do, so a root or a proof is O(log n) lookups and never a rehash of the log. Hashing itself is the
+// verifier's.
 import { createHash } from 'node:crypto';
 import { nodeOf } from './lib/hash.js';
 
