@@ -336,10 +336,13 @@ async function main(): Promise<void> {
   const only = arg('only', 'bare,sqlite,postgres').split(',');
   const rows: Row[] = [];
   for (const target of only) {
+    // --sizes 1 runs only the single-event rows (quick A/B runs of that path).
+    const sizes = arg('sizes', '1,100').split(',').map(Number);
     for (const [batch, conns] of [
       [1, Number(arg('connections-single', '64'))],
       [100, Number(arg('connections-batch', '16'))],
     ] as const) {
+      if (!sizes.includes(batch)) continue;
       const row = await measure(
         target,
         batch,
