@@ -117,13 +117,12 @@ const MAX_INFLIGHT_BATCHES = 8;
 // Under a burst of small requests, batches of this many items rather than all that is queued: the
 // writer thread starts on the first while the next is being sequenced, and the batches that reach it
 // meanwhile still share one commit (and every commit before a sync shares that sync). Measured
-// with 64 clients each posting one event: 9,400 instead of 8,300 requests/s against no cut at all,
-// and 16 beat 32 in each of 8 alternating pairs (+4 % on average; 8, 12, 20, 24 and 48 were
-// no better): a batch's signatures and inserts are on every one of its requests' path, and
-// smaller batches start them sooner, for about 5 µs more CPU per event (more commits and syncs).
-// A larger request is never split (its receipts are signed together, on the signing threads when
-// large).
-const BATCH_TARGET = 16;
+// with 64 clients each posting one event: 9,400 instead of 8,300 requests/s. A larger request is
+// never split (its receipts are signed together, on the signing threads when large). A cut at 16
+// was no faster in alternating runs against this one (8 of 16 pairs each, means 9,337 and 9,321
+// requests/s in the quietest six) and cost about 10 µs more CPU per event; 8, 12, 20, 24 and 48
+// were no better either (docs/benchmarks.md).
+const BATCH_TARGET = 32;
 
 // Interior nodes are stored from this level up. Levels 1 and 2 are recomputed from two or four
 // leaves when a proof or a root needs them (a few µs, and only for proofs and verify), while
