@@ -13,7 +13,7 @@ import {
   type Sha256,
   separatePurposes,
 } from '@assent/core';
-import { KEPT, type Kept, storedKey } from './lib/kept.js';
+import { KEPT, type Kept } from './lib/kept.js';
 import { readLocal } from './lib/local.js';
 import { textsOf } from './ui/state.js';
 
@@ -73,28 +73,32 @@ export async function readStored(
     jurisdiction: resolveJurisdiction(config, o.region),
     gpcSince: since,
   });
-  keep(view, o, digest.policy, text, k);
-  return { view, policy: digest.policy, gpc: gpcRefusals(view, since).length > 0, labels: labelsOf(config) };
+  const gpc = gpcRefusals(view, since).length > 0;
+  const labels = labelsOf(config);
+  keep(view, o, digest.policy, k, { text, gpc, labels });
+  return { view, policy: digest.policy, gpc, labels };
 }
 
 /**
  * Keep the view's answers for the loader, with what they derive from (see lib/kept.ts), `k` being
- * the stored decision as read. Only once a decision is stored: before that, nothing goes on the
- * device. Never throws.
+ * the stored decision as read. `known` passes what the caller already has (the config text,
+ * whether GPC refusals are still to be recorded, the button's labels) so that none is read or
+ * derived twice.
+ * Only once a decision is stored: before that, nothing goes on the device. Never throws.
  */
 export function keep(
   view: ConsentView,
   o: ReadOptions,
   policy: string,
-  text = JSON.stringify(o.config),
-  k = storedKey(o.storage),
+  k: string | undefined,
+  known: { text?: string; gpc?: boolean; labels?: Record<string, string> } = {},
 ): void {
   if (k === undefined) return;
   const { rule } = view;
   // Valid until the first decision expires (a consent) or is to be asked again (a refusal); not
   // at all while the banner must be shown or GPC refusals recorded: the module is needed then.
   const u =
-    view.needsPrompt().prompt || gpcRefusals(view, gpcSince() ?? Date.now()).length
+    view.needsPrompt().prompt || (known.gpc ?? gpcRefusals(view, gpcSince() ?? Date.now()).length > 0)
       ? 0
       : Math.min(
           ...Object.values(view.stored.decisions).map(
@@ -103,16 +107,15 @@ export function keep(
         );
   const { subject, jurisdiction, gpc, hashes, separate, stored } = view;
   const s: Kept = {
-    c: text,
+    c: known.text ?? JSON.stringify(o.config),
     k,
     r: o.region,
-    g: gpc,
     u,
     v: { subject, jurisdiction, rule, gpc, hashes, separate, stored },
     m: consentModeUpdateOf(view, view.config.purposes),
     d: view.decisions(),
     p: policy,
-    b: labelsOf(view.config),
+    b: known.labels ?? labelsOf(view.config),
   };
   try {
     localStorage.setItem(KEPT, JSON.stringify(s));

@@ -14,6 +14,7 @@ import {
 } from '@assent/core';
 import type { LinkResult } from '@assent/core/sync';
 import { VERSION } from './lib/version.js';
+import { storedKey } from './lib/kept.js';
 import { keep, type ReadOptions, type ReadResult } from './read.js';
 import { type SyncModule, wireSync } from './sync.js';
 import { mountUi, type UiController } from './ui/mount.js';
@@ -74,7 +75,7 @@ export function connect(o: SessionOptions, { view, policy }: ReadResult): Sessio
   clearOnWithdraw(consent, config.purposes);
   consent.subscribe(o.changed);
   // From the first decision on, the loader answers from what is kept, without this module.
-  consent.subscribe(() => keep(consent, o, policy));
+  consent.subscribe(() => keep(consent, o, policy, storedKey(o.storage)));
   const gpcHonoured = applyGpc(consent).honoured;
   return {
     consent,

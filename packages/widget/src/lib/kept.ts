@@ -17,8 +17,6 @@ export interface Kept {
   k: string;
   /** The region the page gave (`data-region`), if any. */
   r?: string;
-  /** Global Privacy Control signal. */
-  g: boolean;
   /** Until when (milliseconds) the answers hold: 0 when a decision must be recorded or asked now. */
   u: number;
   /** The view's fields. */
@@ -47,7 +45,7 @@ export const readKept = (c: string, k: string, r: string | undefined): Kept | un
   const s = readLocal(KEPT) as Kept | undefined;
   // The Global Privacy Control test is core's readGpc, inline: the call costs the loader 12 bytes.
   const gpc = (navigator as { globalPrivacyControl?: unknown }).globalPrivacyControl === true;
-  if (s?.c === c && s.k === k && s.r === r && s.g === gpc && Date.now() < s.u) return s;
+  if (s?.c === c && s.k === k && s.r === r && s.v.gpc === gpc && Date.now() < s.u) return s;
 };
 
 /** A read-only view answering from kept answers: what the loader uses until the module connects. */
