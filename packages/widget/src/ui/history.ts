@@ -5,8 +5,8 @@ import { formatTime } from './lib/format.js';
 import type { UiState } from './state.js';
 
 interface HistoryView {
-  entries: readonly HistoryRecord[];
-  receipts: readonly StoredReceipt[];
+  entries?: readonly HistoryRecord[];
+  receipts?: readonly StoredReceipt[];
 }
 
 /**
@@ -16,8 +16,8 @@ interface HistoryView {
  * so it works offline and sends nothing anywhere.
  */
 export class History extends Component<{ s: UiState }, HistoryView> {
-  override state: HistoryView = { entries: [], receipts: [] };
-  offs?: (() => void)[];
+  // Both lists start empty (render's defaults); no initialised fields, which would cost a helper.
+  declare offs?: (() => void)[];
   // Read on opening and again after each decision and receipt; nothing is set once the view is gone.
   override componentDidMount() {
     const { history, receipts } = this.props.s.o;
@@ -38,7 +38,7 @@ export class History extends Component<{ s: UiState }, HistoryView> {
     for (const off of this.offs ?? []) off();
     this.offs = undefined;
   }
-  render({ s }: { s: UiState }, { entries, receipts }: HistoryView) {
+  render({ s }: { s: UiState }, { entries = [], receipts = [] }: HistoryView) {
     const { t, consent, locale } = s;
     const name = (id: string) => s.purposes.find((p) => p.id === id)?.name ?? id;
     const byId = new Map(receipts.map((r) => [r.id, r]));

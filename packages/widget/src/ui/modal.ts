@@ -1,4 +1,4 @@
-import { Component, type ComponentChildren, createRef, h } from 'preact';
+import { Component, type ComponentChildren, h } from 'preact';
 
 const FOCUSABLE =
   'a[href],button:not([disabled]),input:not([disabled]),select,textarea,[tabindex]:not([tabindex="-1"])';
@@ -42,36 +42,37 @@ export interface ModalProps {
  * Preact's lifecycle methods do what hooks would, without shipping the hooks module.
  */
 export class Modal extends Component<ModalProps> {
-  ref = createRef<HTMLDivElement>();
-  back: HTMLElement | null = null;
+  // `declare`d, not initialised: class fields would cost the bundle a define-property helper.
+  declare el?: HTMLDivElement | null;
+  declare back?: HTMLElement | null;
   override componentDidMount() {
     this.back = deepActive();
-    this.ref.current?.focus();
+    this.el?.focus();
   }
   override componentWillUnmount() {
     restoreFocus(this.back);
   }
-  onKeyDown = (e: KeyboardEvent) => {
-    const el = this.ref.current;
-    if (e.key === 'Escape') {
-      e.stopPropagation();
-      this.props.onClose();
-    } else if (e.key === 'Tab' && el) {
-      const all = [...el.querySelectorAll<HTMLElement>(FOCUSABLE)];
-      const first = all[0];
-      const last = all[all.length - 1];
-      const here = (el.getRootNode() as ShadowRoot).activeElement;
-      if (!first || !last) return e.preventDefault();
-      if (e.shiftKey && (here === first || here === el)) {
-        e.preventDefault();
-        last.focus();
-      } else if (!e.shiftKey && here === last) {
-        e.preventDefault();
-        first.focus();
-      }
-    }
-  };
   render({ labelledBy, onClose, closeLabel, children }: ModalProps) {
+    const onKeyDown = (e: KeyboardEvent) => {
+      const el = this.el;
+      if (e.key === 'Escape') {
+        e.stopPropagation();
+        onClose();
+      } else if (e.key === 'Tab' && el) {
+        const all = [...el.querySelectorAll<HTMLElement>(FOCUSABLE)];
+        const first = all[0];
+        const last = all[all.length - 1];
+        const here = (el.getRootNode() as ShadowRoot).activeElement;
+        if (!first || !last) return e.preventDefault();
+        if (e.shiftKey && (here === first || here === el)) {
+          e.preventDefault();
+          last.focus();
+        } else if (!e.shiftKey && here === last) {
+          e.preventDefault();
+          first.focus();
+        }
+      }
+    };
     return h(
       'div',
       { class: 'ov' },
@@ -83,8 +84,10 @@ export class Modal extends Component<ModalProps> {
           'aria-modal': 'true',
           'aria-labelledby': labelledBy,
           tabIndex: -1,
-          ref: this.ref,
-          onKeyDown: this.onKeyDown,
+          ref: (el: HTMLDivElement | null) => {
+            this.el = el;
+          },
+          onKeyDown,
         },
         h('button', { type: 'button', class: 'x', 'aria-label': closeLabel, onClick: onClose }, '\u00d7'),
         children,

@@ -10,10 +10,10 @@ import type { UiState } from './state.js';
  * separate-consent purposes with their status, withdrawable here but never granted by Accept all;
  * Save, Accept all and Reject all as equal buttons; Withdraw all; the history and its download.
  */
-export class Preferences extends Component<{ s: UiState }, { draft: Record<string, boolean> }> {
-  // The switches' unsaved positions, dropped when the preference center closes.
-  override state = { draft: {} as Record<string, boolean> };
-  render({ s }: { s: UiState }, { draft }: { draft: Record<string, boolean> }) {
+export class Preferences extends Component<{ s: UiState }, { draft?: Record<string, boolean> }> {
+  // The switches' unsaved positions (state `draft`, none at first), dropped when the preference
+  // center closes. No initial state field: class fields would cost the bundle a helper.
+  render({ s }: { s: UiState }, { draft = {} }: { draft?: Record<string, boolean> }) {
     const { t, consent } = s;
     const setDraft = (d: Record<string, boolean>) => this.setState({ draft: d });
     const given = (id: string) => consent.get(id)?.status === 'given';
