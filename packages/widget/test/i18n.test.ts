@@ -46,6 +46,27 @@ describe('languages', () => {
     for (const v of [...Object.values(en), ...Object.values(zhCN)])
       expect(v.trim().length).toBeGreaterThan(0);
   });
+
+  it('zh-CN texts stay with their keys (zh-cn.ts lists them in the order of en)', async () => {
+    const { en, zhCN } = await import('@assent/widget/ui');
+    const placeholders = (v: string) => v.match(/\{\w+\}/g)?.sort() ?? [];
+    for (const key of Object.keys(en) as (keyof typeof en)[])
+      expect([key, placeholders(zhCN[key])]).toEqual([key, placeholders(en[key])]);
+    // Keys whose wording an off-by-one would swap.
+    expect([zhCN.title, zhCN.acceptAll, zhCN.rejectAll, zhCN.customize]).toEqual([
+      '您的隐私选择',
+      '全部接受',
+      '全部拒绝',
+      '自定义',
+    ]);
+    expect([zhCN['status.given'], zhCN['status.none'], zhCN.agree, zhCN.refuse, zhCN.settings]).toEqual([
+      '已同意',
+      '未同意',
+      '我同意',
+      '我不同意',
+      '隐私设置',
+    ]);
+  });
 });
 
 describe('config text is text', () => {
