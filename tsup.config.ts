@@ -101,10 +101,12 @@ export default defineConfig([
     platform: 'browser',
     target: 'es2020',
     // terser after esbuild: about 5 % less gzip than esbuild's minifier, on code every shopper
-    // downloads. Several passes fold what inlining reveals; `toplevel` is safe inside the IIFE.
+    // downloads. Several passes fold what inlining reveals (4 beat 3 by 9 bytes on assent-ui.js);
+    // `toplevel` is safe inside the IIFE. Not `module` (it drops "use strict"), nor `ecma: 2020`
+    // (18 bytes off assent-ui.js, 3 bytes onto the loader).
     minify: 'terser',
     terserOptions: {
-      compress: { passes: 3, unsafe_arrows: true, pure_getters: true },
+      compress: { passes: 4, unsafe_arrows: true, pure_getters: true },
       toplevel: true,
       format: { comments: false },
     },
