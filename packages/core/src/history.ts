@@ -1,5 +1,5 @@
-import { createStore, entries, set, delMany } from 'idb-keyval';
 import type { ConsentChange } from './consent.js';
+import { type IdbStore, openIdbStore } from './lib/idb.js';
 import type { ConsentEvent } from './protocol/types.js';
 
 /** One entry of the decision history: the event and which purposes it changed. */
@@ -17,7 +17,7 @@ export interface ConsentHistory {
 
 /** Options of {@link createIdbHistory}. */
 export interface IdbHistoryOptions {
-  /** IndexedDB database name. Default `assent-history` (idb-keyval keeps one store per database). */
+  /** IndexedDB database name. Default `assent-history` (its one object store is `records`). */
   dbName?: string;
   /** Records kept; the oldest are dropped beyond it. Default 500. */
   maxRecords?: number;
@@ -52,6 +52,9 @@ function journal(key: string) {
   };
 }
 
+// Resolves once the transaction commits, as idb-keyval's `set` did.
+const put = (s: IdbStore, r: HistoryRecord) => s('readwrite', (o) => void o.put(r, r.event.id));
+
 const byTime = (a: HistoryRecord, b: HistoryRecord) =>
   a.event.at < b.event.at ? -1 : a.event.at > b.event.at ? 1 : 0;
 
@@ -79,9 +82,10 @@ export function createMemoryHistory(maxRecords = 500): ConsentHistory {
 }
 
 /**
- * The decision history in IndexedDB (through idb-keyval), keyed by event id. Where IndexedDB is
- * missing (some private modes, Node) or fails (blocked storage, quota), it carries on in memory and
- * reports a warning once; no call rejects.
+ * The decision history in IndexedDB, keyed by event id (the layout idb-keyval wrote: database
+ * `assent-history`, object store `records`). Where IndexedDB is missing (some private modes,
+ * Node) or fails (blocked storage, quota), it carries on in memory and reports a warning once; no
+ * call rejects.
  *
  * @example
  * ```ts
@@ -92,7 +96,7 @@ export function createMemoryHistory(maxRecords = 500): ConsentHistory {
 export function createIdbHistory(options: IdbHistoryOptions = {}): ConsentHistory {
   const max = options.maxRecords ?? 500;
   const memory = createMemoryHistory(max);
-  let store: ReturnType<typeof createStore> | undefined;
+  let store: IdbStore | undefined;
   let failed = typeof indexedDB === 'undefined';
   const fallBack = (e: unknown) => {
     if (!failed)
@@ -102,7 +106,7 @@ export function createIdbHistory(options: IdbHistoryOptions = {}): ConsentHistor
   const open = () => {
     if (!failed && !store) {
       try {
-        store = createStore(options.dbName ?? 'assent-history', 'records');
+        store = openIdbStore(options.dbName ?? 'assent-history', 'records');
       } catch (e) {
         fallBack(e);
       }
@@ -111,11 +115,11 @@ export function createIdbHistory(options: IdbHistoryOptions = {}): ConsentHistor
   };
   const pending = journal(`${options.dbName ?? 'assent-history'}-journal`);
   const read = async (s: NonNullable<typeof store>) => {
-    // Records an earlier page journaled but could not store; `set` by event id makes this idempotent.
+    // Records an earlier page journaled but could not store; a put by event id makes this idempotent.
     const left = pending.read();
-    for (const r of left) await set(r.event.id, r, s);
+    for (const r of left) await put(s, r);
     pending.drop(left.map((r) => r.event.id));
-    return (await entries<string, HistoryRecord>(s)).map(([, r]) => r).sort(byTime);
+    return (await s<HistoryRecord[]>('readonly', (o) => o.getAll())).sort(byTime);
   };
   return {
     async append(change) {
@@ -126,13 +130,13 @@ export function createIdbHistory(options: IdbHistoryOptions = {}): ConsentHistor
       if (!s) return;
       pending.add(record);
       try {
-        await set(record.event.id, record, s);
+        await put(s, record);
         pending.drop([record.event.id]);
         const all = await read(s);
         if (all.length > max)
-          await delMany(
-            all.slice(0, all.length - max).map((r) => r.event.id),
-            s,
+          await s(
+            'readwrite',
+            (o) => void all.slice(0, all.length - max).forEach((r) => o.delete(r.event.id)),
           );
       } catch (e) {
         fallBack(e);
