@@ -17,10 +17,11 @@ import { VERSION } from './lib/version.js';
 import { storedKey } from './lib/kept.js';
 import { keep, type ReadOptions, type ReadResult } from './read.js';
 import { type SyncModule, wireSync } from './sync.js';
-import { mountUi, type UiController } from './ui/mount.js';
+import { mountIn, type UiController } from './ui/mount.js';
 
 /** What the loader hands over when it connects the decision module. */
 export interface SessionOptions extends ReadOptions {
+  /** One of the config's locales, as the loader picked it (`pickLocale`); the UI shows it. */
   locale: string;
   nonce?: string;
   /** Called with the full consent state before anything is recorded. */
@@ -82,16 +83,18 @@ export function connect(o: SessionOptions, { view, policy }: ReadResult): Sessio
     gpcHonoured,
     onBlocked: placeholders({ requestPurpose: o.request }),
     mount: () =>
-      mountUi({
-        consent,
-        config,
-        locale: o.locale,
-        history: consent.history,
-        gpcHonoured,
-        nonce: o.nonce,
-        emit: o.emit,
-        receipts: sync && { list: sync.receipts, subscribe: sync.onReceipt },
-      }),
+      mountIn(
+        {
+          consent,
+          config,
+          history: consent.history,
+          gpcHonoured,
+          nonce: o.nonce,
+          emit: o.emit,
+          receipts: sync && { list: sync.receipts, subscribe: sync.onReceipt },
+        },
+        o.locale,
+      ),
     link: (token) =>
       sync ? sync.link(token) : Promise.reject(Error("assent: link needs the config's ledgerUrl")),
   };

@@ -2,7 +2,7 @@ import { h, render } from 'preact';
 import { adoptStyles } from '../lib/styles.js';
 import type { PromptReason, SeparateAnswer } from '../lib/types.js';
 import { App } from './app.js';
-import { createUiState, type UiOptions } from './state.js';
+import { createUiState, localeOf, type UiOptions } from './state.js';
 import { css } from './styles.js';
 
 /** The mounted widget, as `mountUi` returns it. */
@@ -43,6 +43,15 @@ export interface UiController {
 export function mountUi(options: UiOptions): UiController {
   if (!options?.consent) throw new TypeError('mountUi: options.consent is required');
   if (!options.config) throw new TypeError('mountUi: options.config is required');
+  return mountIn(options, localeOf(options));
+}
+
+/**
+ * `mountUi` for the decision module, whose options the loader made (so nothing to check) and whose
+ * `locale` the loader picked from the config's locales already: the script-tag build then carries
+ * neither the checks nor a second locale choice.
+ */
+export function mountIn(options: UiOptions, locale: string): UiController {
   const host = document.createElement('assent-widget');
   const shadow = host.attachShadow({ mode: 'open' });
   let queued = false;
@@ -55,7 +64,7 @@ export function mountUi(options: UiOptions): UiController {
       if (host.isConnected) render(h(App, { s }), root);
     });
   };
-  const s = createUiState(options, paint);
+  const s = createUiState(options, locale, paint);
   adoptStyles(shadow, css, options.nonce);
   const root = document.createElement('div');
   root.className = 'r';

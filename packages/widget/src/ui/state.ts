@@ -58,14 +58,20 @@ export interface SeparateRequest {
 
 export type UiState = ReturnType<typeof createUiState>;
 
-/** The state of one mounted widget; `paint` re-renders it and is called after every change. */
-export function createUiState(o: UiOptions, paint: () => void) {
-  const { config, consent } = o;
-  const locale = pickLocale(
+/** The locale `mountUi` shows: `locale`, else the page's, else the browser's, else the config default. */
+export const localeOf = ({ config, locale }: UiOptions): string =>
+  pickLocale(
     config.locales,
-    [o.locale, document.documentElement.lang, ...(navigator.languages ?? [])],
+    [locale, document.documentElement.lang, ...(navigator.languages ?? [])],
     config.defaultLocale ?? config.locales[0] ?? 'en',
   );
+
+/**
+ * The state of one mounted widget in `locale` (one of the config's); `paint` re-renders it and is
+ * called after every change.
+ */
+export function createUiState(o: UiOptions, locale: string, paint: () => void) {
+  const { config, consent } = o;
   const text = textsOf(config, locale);
   const t = (key: TextKey, vars?: Record<string, string>): string => fill(text(key), vars);
   let views: PurposeView[] | undefined;
