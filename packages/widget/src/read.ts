@@ -7,7 +7,7 @@ import {
   digestPurposes,
   gpcRefusals,
   gpcSince,
-  parseConsentCookie,
+  decodeConsentCookie,
   readConsent,
   resolveJurisdiction,
   type Sha256,
@@ -68,8 +68,9 @@ export async function readStored(
   const since = gpcSince() ?? Date.now();
   const view = readConsent(config, {
     ...digest,
-    // The cookie as already read: each read of document.cookie is a round trip too.
-    stored: o.storage ? o.storage.load() : k === undefined ? undefined : parseConsentCookie(`assent=${k}`),
+    // The cookie's value as already read (each read of document.cookie is a round trip too),
+    // decoded as parseConsentCookie would.
+    stored: o.storage ? o.storage.load() : k === undefined ? undefined : decodeConsentCookie(k.trim()),
     jurisdiction: resolveJurisdiction(config, o.region),
     gpcSince: since,
   });
