@@ -163,4 +163,23 @@ describe('preference center', () => {
     );
     expect(t.root.activeElement).toBe(last);
   });
+
+  it('holds no focusable element but enabled buttons (what the focus trap moves between)', async () => {
+    const t = setup();
+    // Everything the dialogs can show: every kind of purpose row, a decision in the history.
+    t.consent.set({ analytics: true });
+    t.consent.grantSeparate('ad-partner');
+    t.ui.openPreferences();
+    void t.ui.requestSeparate('face-payment');
+    await flush();
+    await vi.waitFor(() => expect(t.$$('.hist li').length).toBeGreaterThan(0));
+    const dialogs = t.$$('[role="dialog"]');
+    expect(dialogs).toHaveLength(2);
+    for (const d of dialogs) {
+      expect(d.querySelectorAll('button').length).toBeGreaterThan(2);
+      const other = 'a, input, select, textarea, iframe, [contenteditable], [tabindex]:not([tabindex="-1"])';
+      expect(d.querySelectorAll(other)).toHaveLength(0);
+      expect(d.querySelectorAll('button[disabled]')).toHaveLength(0);
+    }
+  });
 });
