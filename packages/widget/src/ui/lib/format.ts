@@ -1,19 +1,15 @@
 // Formatting with the platform's Intl, so every locale (Arabic included) gets native wording and
 // digits without the widget shipping tables.
 
-const UNITS: Record<string, string> = { Y: 'year', M: 'month', W: 'week', D: 'day', H: 'hour' };
-
 /** `P13M` -> "13 months" / "13个月". Unknown shapes are shown as written. */
 export function formatDuration(iso: string, locale: string): string {
   const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(\d+)H)?$/.exec(iso);
   if (!m) return iso;
   const parts: string[] = [];
-  'YMWDH'.split('').forEach((u, i) => {
+  // The pattern's groups, in order.
+  ['year', 'month', 'week', 'day', 'hour'].forEach((unit, i) => {
     const n = m[i + 1];
-    if (n)
-      parts.push(
-        new Intl.NumberFormat(locale, { style: 'unit', unit: UNITS[u]!, unitDisplay: 'long' }).format(+n),
-      );
+    if (n) parts.push(new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' }).format(+n));
   });
   return parts.length ? parts.join(' ') : iso;
 }
