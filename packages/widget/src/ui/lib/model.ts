@@ -7,9 +7,10 @@ export interface PurposeView {
   basis: Purpose['basis'];
   separate: boolean;
   name: string;
-  description: string;
-  necessity: string;
-  impact: string;
+  /** The config's texts in the locale, as written (absent when the config has none). */
+  description?: string;
+  necessity?: string;
+  impact?: string;
   categories: { id: string; label: string; sensitive: boolean }[];
   retention: string;
   recipients: string[];
@@ -33,13 +34,11 @@ export function purposeViews(config: AssentConfig, locale: string): PurposeView[
     const who = (name?: string, contact?: string, country?: string) =>
       [name, contact && `(${contact})`, country && countryName(country, locale)].filter(Boolean).join(' ');
     return {
+      ...tx,
       id: p.id,
       basis: p.basis,
       separate: isSeparate(p, config),
       name: tx.name ?? p.id,
-      description: tx.description ?? '',
-      necessity: tx.necessity ?? '',
-      impact: tx.impact ?? '',
       categories: p.categories.map((id) => {
         const c = config.categories.find((x) => x.id === id);
         return {
