@@ -41,15 +41,15 @@ export class History extends Component<{ s: UiState }, HistoryView> {
   render({ s }: { s: UiState }, { entries = [], receipts = [] }: HistoryView) {
     const { t, consent, locale } = s;
     const name = (id: string) => s.purposes.find((p) => p.id === id)?.name ?? id;
-    const byId = new Map(receipts.map((r) => [r.id, r]));
+    // The ledger's receipt for a record (same event id), if it has one.
     const receipted = (id: string) => {
-      const r = byId.get(id);
-      return r
-        ? [
-            ' ',
-            h('span', { class: 'note', 'data-receipt': r.seq }, `(${t('receipt', { seq: String(r.seq) })})`),
-          ]
-        : [];
+      const r = receipts.find((x) => x.id === id);
+      return (
+        r && [
+          ' ',
+          h('span', { class: 'note', 'data-receipt': r.seq }, `(${t('receipt', { seq: String(r.seq) })})`),
+        ]
+      );
     };
     const download = () => {
       const records = {
@@ -88,7 +88,7 @@ export class History extends Component<{ s: UiState }, HistoryView> {
                     return `${name(id)} \u2013 ${t(st ? (`status.${st}` as const) : 'status.none')}`;
                   })
                   .join('; '),
-                ...receipted(e.event.id),
+                receipted(e.event.id),
               ),
             ),
           ),
