@@ -109,6 +109,15 @@ describe('SQLite durability under faults', () => {
     const ev = makeEvent();
     const first = a.append([ev]);
     await until(() => held.length > 0, 'the commit');
+    // b opened before a's commit, so its id filter never saw the id: the first attempt is sequenced,
+    // meets a's row and fails as a second writer (never a fork); b then rebuilds its filter from the
+    // file, and the retry finds the row and waits for a sync of it.
+    const conflict = await b.append([ev]).then(
+      () => undefined,
+      (e: { code?: string; cause?: Error }) => `${e.code}: ${e.cause?.message}`,
+    );
+    expect(conflict).toBe('ERR_STORAGE_UNAVAILABLE: the database log moved under this process');
+    expect(syncs).toBe(0);
     const [receipt] = await b.append([ev]);
     expect(syncs).toBeGreaterThan(0);
     for (const h of held.splice(0)) h();

@@ -41,6 +41,7 @@ import {
 } from '../sequence.js';
 import { signTreeHead, treeHeadDue } from '../tree-head.js';
 import { LogConflict, StorageUnavailable } from '../errors.js';
+import { IdFilter } from '../lib/id-filter.js';
 import { SqliteStatsReader, sqliteStats } from './sqlite-stats.js';
 import { SqliteWriter, WriterError } from './sqlite-writer.js';
 import type {
@@ -239,6 +240,10 @@ function prepareStatements(db: Database.Database) {
       [string],
       { id: string; seq: number; digest: Buffer | null; receipt: string | null; erased_by: number | null }
     >('SELECT id, seq, digest, receipt, erased_by FROM entries WHERE id IN (SELECT value FROM json_each(?))'),
+    // The id filter's scan: the unique index on id, in order, a chunk at a time.
+    idsAfter: db
+      .prepare<[string, number], string>('SELECT id FROM entries WHERE id > ? ORDER BY id LIMIT ?')
+      .pluck(),
     insert: db.prepare(
       'INSERT INTO entries (seq, id, kind, subject, received_at, body, leaf, digest, receipt, erased_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -347,6 +352,8 @@ export class SqliteStore implements Store {
   /** The writer thread (a database file on a machine with signing threads), else writes are inline. */
   #writer: SqliteWriter | undefined;
   #lastPosted: Promise<unknown> = Promise.resolve();
+  /** Every id in the log, as a Bloom filter (lib/id-filter.ts); a serving store only. */
+  #ids: IdFilter | undefined;
 
   constructor(ctx: SequenceContext | undefined, options: SqliteStoreOptions) {
     this.#ctx = ctx;
@@ -403,6 +410,7 @@ export class SqliteStore implements Store {
     // The durable mark: synced at open (above), so everything stored now is durable.
     this.#committed = { size: this.#range.size, root: this.#range.root() };
     this.#lastHead = this.#latestHead();
+    if (ctx && !options.readonly) this.#ids = this.#newIdFilter(this.#range.size);
     const interval = options.treeHeadIntervalMs ?? 1000;
     if (ctx && !options.readonly) {
       this.#headTimer = setInterval(() => {
@@ -410,6 +418,50 @@ export class SqliteStore implements Store {
       }, interval);
       this.#headTimer.unref();
     }
+  }
+
+  #newIdFilter(size: number): IdFilter {
+    const filter = new IdFilter(Math.max(1 << 20, 2 * size), size === 0);
+    if (size > 0) this.#scanIds(filter, '');
+    return filter;
+  }
+
+  /** @internal Test hook, not API: ids the filter's scan reads per turn of the event loop. */
+  static idScanChunk = 20_000;
+
+  // Adds the stored ids to the filter, a chunk at a time between other work on the event loop. Ids
+  // this process sequences meanwhile are added as they are sequenced, so ids committed during the
+  // scan are never missed.
+  #scanIds(filter: IdFilter, after: string): void {
+    setImmediate(() => {
+      if (this.#closed || this.#ids !== filter) return;
+      const chunk = SqliteStore.idScanChunk;
+      let last = after;
+      let n = 0;
+      try {
+        for (const id of this.#q.idsAfter.iterate(after, chunk) as IterableIterator<string>) {
+          filter.add(id);
+          last = id;
+          n++;
+        }
+      } catch {
+        // The filter stays incomplete: every id then goes to the database, as without a filter.
+        return;
+      }
+      if (n < chunk) filter.markComplete();
+      else this.#scanIds(filter, last);
+    });
+  }
+
+  /** @internal Test hook, not API: whether the id filter holds every stored id. */
+  get idFilterCompleteForTest(): boolean {
+    return this.#ids?.complete ?? false;
+  }
+
+  /** Whether the idempotency check must ask the database about this id. */
+  #mayBeStored(id: string): boolean {
+    const f = this.#ids;
+    return !f?.complete || f.has(id);
   }
 
   #storedSize(): number {
@@ -519,7 +571,8 @@ export class SqliteStore implements Store {
     const repeats: Array<{ w: Waiting; id: string; prior?: PendingId | undefined }> = [];
     const ids: string[] = [];
     for (const w of batch)
-      if (w.item.kind === 'event' && !this.#pendingIds.has(w.item.id)) ids.push(w.item.id);
+      if (w.item.kind === 'event' && !this.#pendingIds.has(w.item.id) && this.#mayBeStored(w.item.id))
+        ids.push(w.item.id);
     const storedById = new Map<string, StoredId>();
     // Stored ids at or above the durable mark: committed, but perhaps not yet synced.
     const unsynced: Array<{ w: Waiting; o: Outcome }> = [];
@@ -592,7 +645,11 @@ export class SqliteStore implements Store {
       fail = reject;
     });
     outcomes.catch(() => {});
-    for (const [id, item] of first) this.#pendingIds.set(id, { digest: item.digest, outcomes });
+    for (const [id, item] of first) {
+      this.#pendingIds.set(id, { digest: item.digest, outcomes });
+      // Before the writer can insert it: the filter must never miss an id that is in the file.
+      this.#ids?.add(id);
+    }
     const sameBatch = repeats.map((r) => ({ w: r.w, entry: r.prior ?? this.#pendingIds.get(r.id)! }));
     release();
     let entry!: PendingBatch;
@@ -780,6 +837,9 @@ export class SqliteStore implements Store {
     try {
       this.#range = this.#loadRange();
     } catch {}
+    // The failure may be another process writing to this file (a conflict), whose ids this filter
+    // never saw: start a new one from a fresh scan, so a retry of such an id finds its row.
+    if (this.#ids) this.#ids = this.#newIdFilter(this.#range.size);
   }
 
   /** Resolves when no sequenced batch waits to be written. */

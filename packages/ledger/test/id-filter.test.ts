@@ -1,0 +1,61 @@
+// The Bloom filter of stored ids that spares the idempotency check a database lookup for new ids:
+// it must never miss an id that was added (a miss would send a stored id to be sequenced again),
+// neither in the filter itself nor in a store that scans an existing file into it.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IdFilter } from '../src/lib/id-filter.js';
+import { SqliteStore } from '../src/store/sqlite.js';
+import { type Fixture, fixture, makeEvent } from './helpers.js';
+
+describe('IdFilter', () => {
+  it('has no false negatives, also past its capacity, and few false positives', () => {
+    const f = new IdFilter(2000, true);
+    const ids = Array.from({ length: 10_000 }, () => randomUUID());
+    for (const id of ids) f.add(id);
+    expect(ids.every((id) => f.has(id))).toBe(true);
+    const others = Array.from({ length: 10_000 }, () => randomUUID());
+    const falsePositives = others.filter((id) => f.has(id)).length;
+    // Four segments (2,000, 4,000, 8,000 ids of capacity) at about 1 % each when full.
+    expect(falsePositives).toBeLessThan(300);
+  });
+
+  it('takes any string, and is complete only when told', () => {
+    const f = new IdFilter(10, false);
+    expect(f.complete).toBe(false);
+    for (const id of ['', 'a', 'é', '\u{1f600}', 'x'.repeat(1000)]) f.add(id);
+    expect(['', 'a', 'é', '\u{1f600}', 'x'.repeat(1000)].every((id) => f.has(id))).toBe(true);
+    f.markComplete();
+    expect(f.complete).toBe(true);
+  });
+});
+
+describe('SQLite id filter', () => {
+  let fx: Fixture;
+  beforeAll(async () => {
+    fx = await fixture('sqlite');
+  });
+  afterAll(async () => {
+    SqliteStore.idScanChunk = 20_000;
+    await fx.cleanup();
+  });
+
+  it('a reopened ledger scans the stored ids (in several chunks) and answers their retries from the file', async () => {
+    const database = `${fx.dir}/reopen.db`;
+    const a = await fx.ledger({ database });
+    const events = Array.from({ length: 7 }, () => makeEvent());
+    const receipts = await a.append(events);
+    await a.close();
+    SqliteStore.idScanChunk = 2;
+    const b = await fx.ledger({ database });
+    const store = b.store as SqliteStore;
+    for (let i = 0; i < 100 && !store.idFilterCompleteForTest; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(store.idFilterCompleteForTest).toBe(true);
+    expect(await b.append([...events].reverse())).toEqual([...receipts].reverse());
+    expect(await b.store.treeSize()).toBe(7);
+    const fresh = makeEvent();
+    const receipt = await b.append([fresh]);
+    expect(await b.append([fresh])).toEqual(receipt);
+    expect(await b.store.treeSize()).toBe(8);
+  });
+});
