@@ -109,7 +109,18 @@ export default defineConfig([
     // symbols and objects with their own valueOf); 25 bytes off assent-ui.js, 3 off the loader.
     minify: 'terser',
     terserOptions: {
-      compress: { passes: 4, unsafe: true, unsafe_arrows: true, pure_getters: true },
+      // `unsafe_comps` swaps the operands of < and >= (and inverts some): it reorders and inverts
+      // comparisons of numbers and strings only here (read in the output), never of objects with
+      // their own valueOf or of NaN; `hoist_funs` moves function declarations up, as the language
+      // does. Together 28 bytes off assent-ui.js and 5 off the loader.
+      compress: {
+        passes: 4,
+        unsafe: true,
+        unsafe_arrows: true,
+        unsafe_comps: true,
+        hoist_funs: true,
+        pure_getters: true,
+      },
       // Preact's private fields (`__k`, `__e`, `__c`...: its own build names them so, for its
       // add-ons) get one-letter names: only Preact in these files uses `__` names, every reader is
       // in the same file, and none is spelled as a string; `__html` (dangerouslySetInnerHTML) and
