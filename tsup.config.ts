@@ -139,8 +139,10 @@ export default defineConfig([
     outExtension: () => ({ js: '.js' }),
     esbuildOptions(o) {
       o.legalComments = 'none';
-      // esbuild minifies first (its output gzips 1 % smaller once terser has run over it).
-      o.minify = true;
+      // esbuild minifies first (its output gzips 1 % smaller once terser has run over it), all but
+      // the names, which terser gives anyway (5 bytes less on assent-ui.js than with esbuild's).
+      o.minifyWhitespace = true;
+      o.minifySyntax = true;
     },
   },
 ]);
