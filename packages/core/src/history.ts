@@ -134,10 +134,10 @@ export function createIdbHistory(options: IdbHistoryOptions = {}): ConsentHistor
         pending.drop([record.event.id]);
         const all = await read(s);
         if (all.length > max)
-          await s(
-            'readwrite',
-            (o) => void all.slice(0, all.length - max).forEach((r) => o.delete(r.event.id)),
-          );
+          await s('readwrite', (o) => {
+            for (const r of all.slice(0, all.length - max)) o.delete(r.event.id);
+            return undefined; // done when the transaction commits
+          });
       } catch (e) {
         fallBack(e);
       }
