@@ -3,7 +3,12 @@
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteWriter } from '../src/store/sqlite-writer.js';
 import { type Fixture, fixture, makeEvent, post } from './helpers.js';
+
+// The writer thread starts its WAL syncs itself; this hook has it run each one through this
+// thread's node:fs, which the tests below replace.
+SqliteWriter.syncOnMainForTest = true;
 
 describe('SQLite group commit durability', () => {
   let fx: Fixture;

@@ -15,7 +15,8 @@
 // Checkpoints (copying the WAL into the database file, with their own fsyncs) run on a worker
 // thread with its own connection, for the same reason: automatic checkpoints would run inside a
 // commit. On a database file with signing threads, the inserts and commits themselves run on a
-// writer thread too (sqlite-writer.ts); in memory, or without threads, they run here.
+// writer thread too (sqlite-writer.ts), which also syncs the WAL after each group commit and answers
+// only then; in memory, or without threads, they run here and the syncs start here.
 //
 // Committed is not durable: a row can be in the file (and visible to the idempotency lookup) before
 // any sync covered it, after a crash between commit and sync, or when its batch failed after the
@@ -43,7 +44,7 @@ import { signTreeHead, treeHeadDue } from '../tree-head.js';
 import { LogConflict, StorageUnavailable } from '../errors.js';
 import { IdFilter } from '../lib/id-filter.js';
 import { SqliteStatsReader, sqliteStats } from './sqlite-stats.js';
-import { SqliteWriter, WriterError } from './sqlite-writer.js';
+import { SqliteWriter, WriterError, WriterSyncError } from './sqlite-writer.js';
 import type {
   AccessRecord,
   CommitOptions,
@@ -397,9 +398,15 @@ export class SqliteStore implements Store {
           ctx.signer.key,
           ctx.signer.prefix(RECEIPT_TYP),
           (e) => {
-            // A lost writer may have committed batches it never answered: stop, as after a failed sync.
+            // A failed sync, or a lost writer that may have committed batches it never answered:
+            // stop, as after a failed sync here.
             this.#setBroken(
-              new StorageUnavailable('the SQLite writer thread stopped; restart the ledger', { cause: e }),
+              new StorageUnavailable(
+                e instanceof WriterSyncError
+                  ? 'fsync of the write-ahead log failed; restart the ledger'
+                  : 'the SQLite writer thread stopped; restart the ledger',
+                { cause: e },
+              ),
             );
           },
           ctx.signer.sodiumPath,
@@ -816,7 +823,14 @@ export class SqliteStore implements Store {
     }
     if (group.length) {
       const last = group[group.length - 1]!;
-      this.#durable().then(
+      // The writer thread reports a batch only once the WAL sync it started after the commit
+      // succeeded; inline commits need that sync now.
+      const synced = !this.#writer
+        ? this.#durable()
+        : this.#broken
+          ? Promise.reject(this.#broken)
+          : Promise.resolve();
+      synced.then(
         () => {
           // Tree heads only ever cover durable entries.
           if (last.end > this.#committed.size) this.#committed = { size: last.end, root: last.root };
