@@ -35,7 +35,7 @@ describe('SQLite id filter', () => {
     fx = await fixture('sqlite');
   });
   afterAll(async () => {
-    SqliteStore.idScanChunk = 20_000;
+    SqliteStore.idScanChunk = 5_000;
     await fx.cleanup();
   });
 

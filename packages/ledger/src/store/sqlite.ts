@@ -434,7 +434,7 @@ export class SqliteStore implements Store {
   }
 
   /** @internal Test hook, not API: ids the filter's scan reads per turn of the event loop. */
-  static idScanChunk = 20_000;
+  static idScanChunk = 5_000;
 
   // Adds the stored ids to the filter, a chunk at a time between other work on the event loop. Ids
   // this process sequences meanwhile are added as they are sequenced, so ids committed during the
