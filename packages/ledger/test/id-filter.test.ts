@@ -2,6 +2,7 @@
 // it must never miss an id that was added (a miss would send a stored id to be sequenced again),
 // neither in the filter itself nor in a store that scans an existing file into it.
 import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdFilter } from '../src/lib/id-filter.js';
 import { SqliteStore } from '../src/store/sqlite.js';
@@ -58,4 +59,28 @@ describe('SQLite id filter', () => {
     expect(await b.append([fresh])).toEqual(receipt);
     expect(await b.store.treeSize()).toBe(8);
   });
+  for (const signingThreads of [0, 1])
+    it(`an event reusing a tombstone's id meets its conflict, and a concurrent event still gets its receipt (signingThreads ${signingThreads})`, async () => {
+      const database = `${fx.dir}/tombstone-${signingThreads}.db`;
+      const l = await fx.ledger({ database, signingThreads });
+      const erased = makeEvent();
+      await l.append([erased]);
+      await l.erase(erased.subject);
+      const file = new Database(database, { readonly: true });
+      const tombstone = file.prepare("SELECT id FROM entries WHERE kind = 'erasure'").pluck().get() as string;
+      file.close();
+      expect(tombstone).toMatch(/\S/);
+      const size = await l.store.treeSize();
+      const other = makeEvent();
+      const [ok, clash] = await Promise.allSettled([
+        l.append([other]),
+        l.append([makeEvent({ id: tombstone })]),
+      ]);
+      expect(ok.status).toBe('fulfilled');
+      expect(clash).toMatchObject({ status: 'rejected', reason: { code: 'ERR_EVENT_CONFLICT' } });
+      // The first event's leaf only: the clash added none, and the store is not broken.
+      expect(await l.store.treeSize()).toBe(size + 1);
+      expect(await l.append([other])).toEqual((ok as PromiseFulfilledResult<unknown>).value);
+      await l.close();
+    });
 });

@@ -5,8 +5,9 @@
 // Durability without blocking the event loop: SQLite's synchronous=FULL would fsync the WAL inside
 // the commit, stopping all work on that thread for the length of an fsync. Instead the connection
 // runs synchronous=NORMAL (commits write their WAL frames but do not fsync; SQLite still fsyncs
-// around checkpoints) and the ledger syncs the WAL file itself, asynchronously on libuv's thread
-// pool, before answering. It uses fdatasync, as SQLite and PostgreSQL do for their logs on Linux:
+// around checkpoints) and the ledger syncs the WAL file itself before answering: on the writer
+// thread right after its commit when there is one (below), otherwise asynchronously on libuv's
+// thread pool. It uses fdatasync, as SQLite and PostgreSQL do for their logs on Linux:
 // it flushes the data and the metadata needed to read it back (the file size), not the modification
 // time, which would cost a journal commit per sync on ext4. A committed batch is acknowledged only
 // after a sync of the WAL that started after its commit returned, so what was acknowledged survives
@@ -391,7 +392,13 @@ export class SqliteStore implements Store {
       this.db.exec(SCHEMA);
       // What a previous process committed may never have been synced (it may have died between its
       // commit and its sync): make it durable before anything is answered from it.
-      if (ctx && options.file !== ':memory:' && options.file !== '') syncAtOpen(options.file);
+      if (ctx && options.file !== ':memory:' && options.file !== '') {
+        syncAtOpen(options.file);
+        // This thread's own descriptor of the WAL, opened before the writer thread exists: Linux
+        // reports a writeback error to every descriptor opened before it, so a sync here still fails
+        // after the writer's sync has seen the error first. (Opened lazily, it could succeed.)
+        if (existsSync(`${options.file}-wal`)) this.#walFd = openSync(`${options.file}-wal`, 'r');
+      }
       if (ctx && ctx.signer.threads > 0 && options.file !== ':memory:' && options.file !== '')
         this.#writer = new SqliteWriter(
           options.file,
@@ -452,7 +459,8 @@ export class SqliteStore implements Store {
           n++;
         }
       } catch {
-        // The filter stays incomplete: every id then goes to the database, as without a filter.
+        // Until a later scan completes, every id goes to the database, as without a filter.
+        setTimeout(() => this.#scanIds(filter, last), 1000).unref();
         return;
       }
       if (n < chunk) filter.markComplete();
@@ -652,11 +660,10 @@ export class SqliteStore implements Store {
       fail = reject;
     });
     outcomes.catch(() => {});
-    for (const [id, item] of first) {
-      this.#pendingIds.set(id, { digest: item.digest, outcomes });
-      // Before the writer can insert it: the filter must never miss an id that is in the file.
-      this.#ids?.add(id);
-    }
+    for (const [id, item] of first) this.#pendingIds.set(id, { digest: item.digest, outcomes });
+    // Before the writer can insert them: the filter must never miss an id that is in the file,
+    // tombstones' included (an event reusing one must meet the stored row and its conflict).
+    for (const w of fresh) this.#ids?.add(w.item.id);
     const sameBatch = repeats.map((r) => ({ w: r.w, entry: r.prior ?? this.#pendingIds.get(r.id)! }));
     release();
     let entry!: PendingBatch;
