@@ -126,7 +126,18 @@ export default defineConfig([
       // in the same file, and none is spelled as a string; `__html` (dangerouslySetInnerHTML) and
       // `__proto__` are public. 50 bytes off assent-ui.js; the other files have no such names (their
       // local names come out shuffled: the loader 2 bytes more than without, 2,991 B).
-      mangle: { properties: { regex: /^__/, reserved: ['__html', '__proto__'] } },
+      mangle: {
+        properties: { regex: /^__/, reserved: ['__html', '__proto__'] },
+        // AssentError sets `name` from its constructor, whose name esbuild's `var X = class` output
+        // takes from the variable: an error a developer sees says ReceiptInvalid, not `v`.
+        reserved: [
+          'AssentError',
+          'CanonicalizationFailed',
+          'ConfigInvalid',
+          'EventInvalid',
+          'ReceiptInvalid',
+        ],
+      },
       toplevel: true,
       format: { comments: false },
     },
