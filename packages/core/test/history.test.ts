@@ -1,5 +1,6 @@
 import 'fake-indexeddb/auto';
 import { createConsent, createIdbHistory, createMemoryHistory, validateEvent } from '@assent/core';
+import { createStore, get, set, values } from 'idb-keyval';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { small } from './fixtures.js';
 
@@ -21,6 +22,27 @@ describe('createIdbHistory', () => {
     expect(records.map((r) => r.changed)).toEqual([['analytics'], ['ads'], ['analytics']]);
     for (const r of records) validateEvent(r.event);
     expect(await consent.history?.list()).toEqual(records);
+  });
+
+  it('reads and writes the database idb-keyval wrote (earlier versions stored the history through it)', async () => {
+    const dbName = fresh();
+    let t = Date.UTC(2026, 0, 1);
+    const consent = createConsent(small(), { now: () => (t += 1000) });
+    const record = (c: NonNullable<ReturnType<typeof consent.set>>) => ({
+      event: c.event,
+      changed: c.changed,
+    });
+    const older = record(consent.set({ analytics: true })!);
+    const newer = record(consent.set({ ads: true })!);
+    const earlier = createStore(dbName, 'records');
+    await set(older.event.id, older, earlier);
+    const history = createIdbHistory({ dbName });
+    expect((await history.list()).map((r) => r.event.id)).toEqual([older.event.id]);
+    await history.append(newer);
+    expect(await get(newer.event.id, earlier)).toEqual(newer);
+    expect((await values(earlier)).map((r) => r.event.id).sort()).toEqual(
+      [older.event.id, newer.event.id].sort(),
+    );
   });
 
   it('drops the oldest records beyond maxRecords', async () => {
