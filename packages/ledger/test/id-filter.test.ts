@@ -59,6 +59,27 @@ describe('SQLite id filter', () => {
     expect(await b.append([fresh])).toEqual(receipt);
     expect(await b.store.treeSize()).toBe(8);
   });
+  it('ids appended while the start-up scan runs are found by their retries, before and after it ends', async () => {
+    const database = `${fx.dir}/during-scan.db`;
+    const a = await fx.ledger({ database });
+    const stored = Array.from({ length: 9 }, () => makeEvent());
+    const storedReceipts = await a.append(stored);
+    await a.close();
+    SqliteStore.idScanChunk = 2;
+    const b = await fx.ledger({ database });
+    const store = b.store as SqliteStore;
+    expect(store.idFilterCompleteForTest).toBe(false);
+    const during = [makeEvent(), makeEvent()];
+    const duringReceipts = await b.append(during);
+    expect(await b.append([stored[8]!, during[0]!])).toEqual([storedReceipts[8], duringReceipts[0]]);
+    for (let i = 0; i < 100 && !store.idFilterCompleteForTest; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(store.idFilterCompleteForTest).toBe(true);
+    expect(await b.append([...during, ...stored])).toEqual([...duringReceipts, ...storedReceipts]);
+    expect(await b.store.treeSize()).toBe(11);
+    await b.close();
+  });
+
   for (const signingThreads of [0, 1])
     it(`an event reusing a tombstone's id meets its conflict, and a concurrent event still gets its receipt (signingThreads ${signingThreads})`, async () => {
       const database = `${fx.dir}/tombstone-${signingThreads}.db`;
