@@ -245,7 +245,11 @@ interface Child {
 }
 
 function child(role: string, extra: string[]): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', self, '--role', role, ...extra], {
+  // ASSENT_BENCH_SERVER_NODE_ARGS passes node flags to the server processes only (profiling:
+  // `--cpu-prof --cpu-prof-dir=/tmp/prof`, which NODE_OPTIONS refuses).
+  const nodeArgs =
+    role === 'server' ? (process.env.ASSENT_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean) : [];
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', self, '--role', role, ...extra], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     stdio: ['pipe', 'pipe', 'inherit'],
   });

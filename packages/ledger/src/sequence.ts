@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ConsentEvent, canonicalize, RECEIPT_TYP, type ReceiptClaims } from '@assent/core/protocol';
 import { canonicalEvent } from './lib/canonical-event.js';
-import { b64u, keyed, leafOf, sha256 } from './lib/hash.js';
+import { b64u, digestOf, keyed, leafOf } from './lib/hash.js';
 import type { CompactRange, CompletedNode } from './merkle.js';
 import type { Signer } from './signer.js';
 
@@ -13,8 +13,7 @@ export interface EventItem {
   kind: 'event';
   id: string;
   subject: string;
-  event: Omit<ConsentEvent, 'link'>;
-  /** RFC 8785 text of the event without `link`. */
+  /** RFC 8785 text of the event without `link` (the parsed event is not kept: see {@link eventItem}). */
   canonical: string;
   /** SHA-256 of `canonical`: the idempotency digest. */
   digest: Buffer;
@@ -24,23 +23,19 @@ export interface EventItem {
 }
 
 /**
- * The item for a validated event, received at `receivedAt`: its body without the link token, its
- * RFC 8785 text and digest, and the linked customer's keyed hash when a link token verified.
+ * The item for a validated event, received at `receivedAt`: its RFC 8785 text without the link
+ * token, the text's digest, and the linked customer's keyed hash when a link token verified. The
+ * parsed event is left behind on purpose: a batch waits tens of milliseconds for its commit, and
+ * every object it keeps alive that long is copied by each young-generation collection meanwhile.
  */
 export function eventItem(e: ConsentEvent, receivedAt: string, customerHash?: Buffer): EventItem {
-  let event: Omit<ConsentEvent, 'link'> = e;
-  if (e.link !== undefined) {
-    const { link: _link, ...rest } = e;
-    event = rest;
-  }
   const canonical = canonicalEvent(e);
   return {
     kind: 'event',
     id: e.id,
     subject: e.subject,
-    event,
     canonical,
-    digest: sha256(canonical),
+    digest: digestOf(canonical),
     customerHash,
     receivedAt,
   };
@@ -158,6 +153,11 @@ export function receiptClaims(
   };
 }
 
+let lastReceivedAt = '';
+let lastIat = 0;
+let lastIssuer = '';
+let lastIssuerJson = '""';
+
 /**
  * The JSON text of {@link receiptClaims}, written directly: the same members in the same order,
  * with `pol` and `cns` cut out of the entry's RFC 8785 text rather than serialized again (so a
@@ -176,23 +176,31 @@ export function receiptPayload(
   const pol = c.indexOf(',"policy":{');
   const cns = c.indexOf(',"purposes":{', pol);
   const sub = c.lastIndexOf(',"subject":"');
-  const at = (name: string, from: number) => c.indexOf(`"${name}":"`, from);
-  const jti = at('id', 0);
-  const jur = at('jurisdiction', jti);
-  const mth = at('method', jur);
+  // No helper closures here: this runs once per event, and each call would allocate them again.
+  const jti = c.indexOf('"id":"');
+  const jur = c.indexOf('"jurisdiction":"', jti);
+  const mth = c.indexOf('"method":"', jur);
   // `gpc` sorts between `at` and `id`: a boolean, so its text is `true` or `false`.
   const gpc = c.indexOf(',"gpc":');
   if (pol < 0 || cns < 0 || sub < cns || jti < 0 || jur < 0 || mth < 0 || mth > pol || gpc < 0 || gpc > jti)
     throw new TypeError('not the canonical text of a consent event');
-  // String members of the canonical text end at the next `",` (their characters never need escaping).
-  const str = (i: number, name: string) =>
-    c.slice(i + name.length + 3, c.indexOf('",', i + name.length + 4) + 1);
-  const iat = Math.floor(Date.parse(item.receivedAt) / 1000);
+  // String members of the canonical text end at the next `",` (their characters never need escaping);
+  // a value, quotes included, starts at the member's offset plus the name's length plus 3 (`"":`).
+  // Every event of a request shares its receivedAt, and every receipt the issuer: computed once.
+  if (item.receivedAt !== lastReceivedAt) {
+    lastReceivedAt = item.receivedAt;
+    lastIat = Math.floor(Date.parse(item.receivedAt) / 1000);
+  }
+  if (ctx.issuer !== lastIssuer) {
+    lastIssuer = ctx.issuer;
+    lastIssuerJson = JSON.stringify(ctx.issuer);
+  }
+  const iat = lastIat;
   return (
-    `{"iss":${JSON.stringify(ctx.issuer)},"sub":${c.slice(sub + 11, c.indexOf('"', sub + 12) + 1)},` +
-    `"iat":${iat},"exp":${iat + ctx.receiptTtlSeconds},"jti":${str(jti, 'id')},` +
+    `{"iss":${lastIssuerJson},"sub":${c.slice(sub + 11, c.indexOf('"', sub + 12) + 1)},` +
+    `"iat":${iat},"exp":${iat + ctx.receiptTtlSeconds},"jti":${c.slice(jti + 5, c.indexOf('",', jti + 6) + 1)},` +
     `"pol":${c.slice(pol + 10, cns)},"cns":${c.slice(cns + 12, sub)},` +
-    `"mth":${str(mth, 'method')},"jur":${str(jur, 'jurisdiction')},"gpc":${c.startsWith('true', gpc + 7)},` +
+    `"mth":${c.slice(mth + 9, c.indexOf('",', mth + 10) + 1)},"jur":${c.slice(jur + 15, c.indexOf('",', jur + 16) + 1)},"gpc":${c.startsWith('true', gpc + 7)},` +
     `"seq":${seq},"lh":"${b64u(leaf)}"}`
   );
 }

@@ -1,4 +1,5 @@
 // The log's tree shape against RFC 6962 test vectors (transparency-dev/merkle) and the verifier.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONSENT_METHODS, CONSENT_STATUSES, canonicalize, validateEvent } from '@assent/core/protocol';
@@ -16,7 +17,7 @@ import {
   inclusionRanges,
 } from '../src/merkle.js';
 import { canonicalEvent } from '../src/lib/canonical-event.js';
-import { leafOf, nodeOf } from '../src/lib/hash.js';
+import { digestOf, leafOf, nodeOf } from '../src/lib/hash.js';
 import { entryBody, receiptClaims, receiptPayload } from '../src/sequence.js';
 import { fixture, makeEvent } from './helpers.js';
 
@@ -241,7 +242,6 @@ describe('Merkle log shape', () => {
   });
 
   it('writes receipt claims as JSON text equal to receiptClaims() (property)', () => {
-    const ctx = { issuer: 'https://ledger.example/"x"', receiptTtlSeconds: 3600 };
     fc.assert(
       fc.property(
         fc.stringMatching(/^[\x21-\x7e]{1,40}$/),
@@ -250,7 +250,11 @@ describe('Merkle log shape', () => {
         fc.constantFrom(...CONSENT_METHODS),
         fc.constantFrom('GB', 'CN', 'US-CA'),
         fc.nat({ max: 2 ** 40 }),
-        (version, purposeIds, tricky, method, jurisdiction, seq) => {
+        // receiptPayload() keeps the last issuer and receivedAt it converted: both change and repeat.
+        fc.constantFrom('https://ledger.example/"x"', 'https://ledger.example', 'https://other.example/é'),
+        fc.constantFrom(0, 1, 999, 1000, 86_400_000),
+        (version, purposeIds, tricky, method, jurisdiction, seq, issuer, offsetMs) => {
+          const ctx = { issuer, receiptTtlSeconds: 3600 };
           // Purposes named like top-level members must not confuse the cut.
           const ids = tricky ? [...purposeIds, 'subject', 'policy', 'purposes', 'id', 'method'] : purposeIds;
           const purposes = Object.fromEntries(
@@ -270,7 +274,7 @@ describe('Merkle log shape', () => {
             widget: 'w","subject":"x',
           });
           validateEvent(event);
-          const receivedAt = new Date().toISOString();
+          const receivedAt = new Date(Date.UTC(2026, 10, 29) + offsetMs).toISOString();
           const leaf = leafOf(entryBody({ canonical: canonicalEvent(event), receivedAt }, seq));
           const text = receiptPayload(ctx, { canonical: canonicalEvent(event), receivedAt }, seq, leaf);
           expect(JSON.parse(text)).toEqual(receiptClaims(ctx, event, seq, receivedAt, leaf));
@@ -288,6 +292,7 @@ describe('Merkle log shape', () => {
         (text, right) => {
           const leaf = leafOf(text);
           expect(leaf.equals(Buffer.from(hashLeaf(Buffer.from(text, 'utf8'))))).toBe(true);
+          expect(digestOf(text).equals(createHash('sha256').update(text, 'utf8').digest())).toBe(true);
           expect(nodeOf(leaf, right).equals(Buffer.from(hashChildren(leaf, right)))).toBe(true);
         },
       ),
@@ -296,6 +301,9 @@ describe('Merkle log shape', () => {
     // Longer than the reused scratch buffer.
     const big = 'é'.repeat(20_000);
     expect(leafOf(big).equals(Buffer.from(hashLeaf(Buffer.from(big, 'utf8'))))).toBe(true);
+    expect(digestOf(big).equals(createHash('sha256').update(big, 'utf8').digest())).toBe(true);
+    // A lone surrogate is written as U+FFFD, as Buffer.from and the string one-shot hash did.
+    expect(digestOf('a\ud800b').equals(createHash('sha256').update('a\ud800b', 'utf8').digest())).toBe(true);
   });
 });
 

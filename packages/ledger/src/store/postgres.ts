@@ -109,7 +109,6 @@ function itemOf(r: PendingRow): Item {
       kind: 'event',
       id: r.id,
       subject: r.subject!,
-      event: JSON.parse(r.event!),
       canonical: r.event!,
       digest: r.digest!,
       customerHash: r.customer_hash ?? undefined,
