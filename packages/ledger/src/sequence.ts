@@ -308,6 +308,8 @@ export function sequence(
 export async function signReceipts(signer: Signer, s: Sequenced): Promise<Integration> {
   if (s.payloads.length) {
     const jws = await signer.signMany(RECEIPT_TYP, s.payloads);
+    // Signed: the claims texts need not live on until the commit.
+    s.payloads = [];
     s.claimRows.forEach((r, i) => {
       s.receipts.set(r.id, jws[i]!);
       if (r.erasedBy === null) r.receipt = jws[i]!;

@@ -13,7 +13,7 @@ import { addressKey, type RateLimiter } from '../rate-limit.js';
 import { customerHash, type EventItem, eventItem, type Item, newItemId, subjectHash } from '../sequence.js';
 import { currentConsent, historyOf } from '../subject.js';
 import { subtractDuration } from '../duration.js';
-import type { Store, TokenRecord } from '../store/store.js';
+import type { Outcome, Store, TokenRecord } from '../store/store.js';
 import { mintToken, type Scope, type TokenResolver } from '../tokens.js';
 import { HttpError, readBody, sendError, sendJson, toHttpError } from './respond.js';
 
@@ -313,6 +313,14 @@ async function requireScope(ctx: HandlerContext, req: IncomingMessage, scope: Sc
 
 async function postEvents(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (ctx.requireIngestToken) await requireScope(ctx, req, 'events:write');
+  // The parsed events live only in acceptedItems(): a batch then waits tens of milliseconds for its
+  // commit, and whatever it keeps alive meanwhile is copied by every young-generation collection.
+  const items = await acceptedItems(ctx, req);
+  answerEvents(res, await ctx.store.append(items));
+}
+
+/** The request's events, parsed, validated, rate-limited and turned into store items. */
+async function acceptedItems(ctx: HandlerContext, req: IncomingMessage): Promise<EventItem[]> {
   const body = await jsonBody(req, MAX_EVENTS_BODY_BYTES);
   const events = validateEvents(body, ctx.maxEventsPerRequest);
   const now = Date.now();
@@ -338,10 +346,15 @@ async function postEvents(ctx: HandlerContext, req: IncomingMessage, res: Server
     const e = events[i]!;
     items[i] = eventItem(e, receivedAt, e.link === undefined ? undefined : await linkCustomer(ctx, e, i));
   }
-  const outcomes = await ctx.store.append(items);
+  return items;
+}
+
+/** The answer to a POST /v1/events whose items the store has appended. */
+function answerEvents(res: ServerResponse, outcomes: Outcome[]): void {
   const receipts: Array<string | null> = new Array(outcomes.length);
   let failure: HttpError | undefined;
-  outcomes.forEach((o, i) => {
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i]!;
     if (o.status === 'ok') receipts[i] = o.receipt;
     else {
       receipts[i] = null;
@@ -355,7 +368,7 @@ async function postEvents(ctx: HandlerContext, req: IncomingMessage, res: Server
             )
           : new HttpError(410, 'ERR_EVENT_ERASED', 'this event was recorded and later erased', `$[${i}].id`);
     }
-  });
+  }
   if (failure) return sendError(res, failure, { receipts });
   // Compact JWS are base64url segments and dots: nothing in them needs JSON escaping.
   sendJson(res, 200, `{"receipts":["${receipts.join('","')}"]}`);

@@ -742,6 +742,8 @@ export class SqliteStore implements Store {
       payloads: signHere ? '' : s.payloads.join('\n'),
       claims,
     };
+    // Joined for the writer (or signed below): the texts need not live on until the commit.
+    if (!signHere) s.payloads = [];
     // The writer must get batches in seq order, and one signed here first may finish signing after
     // a later small one was sequenced: each batch is posted only after the one before it. A batch
     // whose signing failed is posted as failed, so the writer fails the batches sequenced on it.
