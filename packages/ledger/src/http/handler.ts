@@ -369,9 +369,9 @@ function answerEvents(res: ServerResponse, outcomes: Outcome[]): void {
           : new HttpError(410, 'ERR_EVENT_ERASED', 'this event was recorded and later erased', `$[${i}].id`);
     }
   }
-  if (failure) return sendError(res, failure, { receipts });
   // Compact JWS are base64url segments and dots: nothing in them needs JSON escaping.
-  sendJson(res, 200, `{"receipts":["${receipts.join('","')}"]}`);
+  if (failure) sendError(res, failure, { receipts });
+  else sendJson(res, 200, `{"receipts":["${receipts.join('","')}"]}`);
 }
 
 async function linkCustomer(ctx: HandlerContext, e: ConsentEvent, i: number): Promise<Buffer> {
