@@ -358,12 +358,12 @@ export class SqliteWriter {
     });
   }
 
-  /** Close the connection (after every queued batch) and stop the thread. */
   /** @internal Test hook, not API: stop the thread as a crash would. */
   async terminateForTest(): Promise<void> {
     await this.#worker.terminate();
   }
 
+  /** Close the connection (after every queued batch) and stop the thread. */
   async close(): Promise<void> {
     this.#closing = true;
     if (!this.#failed) {
