@@ -9,6 +9,7 @@ import {
   validateEvent,
   validateEvents,
 } from '@assent/core/protocol';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests mutate raw JSON freely.
@@ -349,5 +350,61 @@ describe('validateEvents', () => {
     const second = eventWithId(2);
     second.at = '2026-02-30T00:00:00.000Z';
     expectInvalid(() => validateEvents([first, second]), '$[0].method');
+  });
+});
+
+describe('validateEvent: real dates and times', () => {
+  // The reference: Date.parse rolls 2026-02-31 over into March, so a round trip rejects it.
+  const real = (at: string) => {
+    const t = Date.parse(at);
+    return Number.isFinite(t) && new Date(t).toISOString() === at;
+  };
+  const accepts = (at: string) => {
+    try {
+      validateEvent({ ...valid(), at });
+      return true;
+    } catch (e) {
+      expect(e).toBeInstanceOf(EventInvalid);
+      expect((e as EventInvalid).path).toBe('$.at');
+      return false;
+    }
+  };
+  const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
+  const at = fc
+    .tuple(
+      fc.integer({ min: 0, max: 9999 }),
+      two(99),
+      two(99),
+      two(99),
+      two(99),
+      two(99),
+      fc.integer({ min: 0, max: 999 }),
+    )
+    .map(
+      ([y, mo, d, h, mi, s, ms]) =>
+        `${String(y).padStart(4, '0')}-${mo}-${d}T${h}:${mi}:${s}.${String(ms).padStart(3, '0')}Z`,
+    );
+
+  it('accepts exactly what a Date round trip accepts, for any digits in the format', () => {
+    fc.assert(
+      fc.property(at, (s) => accepts(s) === real(s)),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('agrees with the round trip on days 00-32 of months 00-13, at five times of day, in years 0000-0004, 1900, 2000, 2024-2026, 2100, 2400, 9999', () => {
+    for (const y of ['0000', '0001', '0004', '1900', '2000', '2024', '2025', '2026', '2100', '2400', '9999'])
+      for (let m = 0; m <= 13; m++)
+        for (let d = 0; d <= 32; d++)
+          for (const time of [
+            '00:00:00.000',
+            '23:59:59.999',
+            '24:00:00.000',
+            '12:60:00.000',
+            '12:00:60.000',
+          ]) {
+            const s = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}T${time}Z`;
+            expect([s, accepts(s)]).toEqual([s, real(s)]);
+          }
   });
 });

@@ -93,10 +93,18 @@ function matches(v: unknown, re: RegExp, path: string, what: string): string {
   return v as string;
 }
 
+// For a string RFC3339_UTC matched: whether it names a real instant (no February 30, no hour 24,
+// no leap second), the same answer as `new Date(Date.parse(s)).toISOString() === s` (tested
+// against it), without that round trip's allocations: about a microsecond on every event a ledger
+// takes.
 function isRealInstant(s: string): boolean {
-  const t = Date.parse(s);
-  // Date.parse accepts 2026-02-31 by rolling over; a round trip rejects it.
-  return Number.isFinite(t) && new Date(t).toISOString() === s;
+  const d = (i: number) => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
+  const year = d(0) * 100 + d(2);
+  const month = d(5);
+  const day = d(8);
+  if (month < 1 || month > 12 || day < 1 || d(11) > 23 || d(14) > 59 || d(17) > 59) return false;
+  if (month === 2) return day <= (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28);
+  return day <= (month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31);
 }
 
 /**
