@@ -1,5 +1,5 @@
+import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
 import type { ConsentChange } from './consent.js';
-import { type IdbStore, openIdbStore } from './lib/idb.js';
 import type { ConsentEvent } from './protocol/types.js';
 
 /** One entry of the decision history: the event and which purposes it changed. */
@@ -52,8 +52,15 @@ function journal(key: string) {
   };
 }
 
-// Resolves once the transaction commits, as idb-keyval's `set` did.
-const put = (s: IdbStore, r: HistoryRecord) => s('readwrite', (o) => void o.put(r, r.event.id));
+// idb-keyval's store, without its default database and cursor fallback (its `set`, `entries` and
+// `delMany` would bring them into the widget's decision module): each write resolves once its
+// transaction commits, as `set` does.
+const done = (o: IDBObjectStore) => promisifyRequest(o.transaction);
+const put = (s: UseStore, r: HistoryRecord) =>
+  s('readwrite', (o) => {
+    o.put(r, r.event.id);
+    return done(o);
+  });
 
 const byTime = (a: HistoryRecord, b: HistoryRecord) =>
   a.event.at < b.event.at ? -1 : a.event.at > b.event.at ? 1 : 0;
@@ -82,7 +89,7 @@ export function createMemoryHistory(maxRecords = 500): ConsentHistory {
 }
 
 /**
- * The decision history in IndexedDB, keyed by event id (the layout idb-keyval wrote: database
+ * The decision history in IndexedDB through idb-keyval, keyed by event id (database
  * `assent-history`, object store `records`). Where IndexedDB is missing (some private modes,
  * Node) or fails (blocked storage, quota), it carries on in memory and reports a warning once; no
  * call rejects.
@@ -96,7 +103,7 @@ export function createMemoryHistory(maxRecords = 500): ConsentHistory {
 export function createIdbHistory(options: IdbHistoryOptions = {}): ConsentHistory {
   const max = options.maxRecords ?? 500;
   const memory = createMemoryHistory(max);
-  let store: IdbStore | undefined;
+  let store: UseStore | undefined;
   let failed = typeof indexedDB === 'undefined';
   const fallBack = (e: unknown) => {
     if (!failed)
@@ -106,7 +113,7 @@ export function createIdbHistory(options: IdbHistoryOptions = {}): ConsentHistor
   const open = () => {
     if (!failed && !store) {
       try {
-        store = openIdbStore(options.dbName ?? 'assent-history', 'records');
+        store = createStore(options.dbName ?? 'assent-history', 'records');
       } catch (e) {
         fallBack(e);
       }
@@ -119,7 +126,7 @@ export function createIdbHistory(options: IdbHistoryOptions = {}): ConsentHistor
     const left = pending.read();
     for (const r of left) await put(s, r);
     pending.drop(left.map((r) => r.event.id));
-    return (await s<HistoryRecord[]>('readonly', (o) => o.getAll())).sort(byTime);
+    return (await s('readonly', (o) => promisifyRequest<HistoryRecord[]>(o.getAll()))).sort(byTime);
   };
   return {
     async append(change) {
@@ -136,7 +143,7 @@ export function createIdbHistory(options: IdbHistoryOptions = {}): ConsentHistor
         if (all.length > max)
           await s('readwrite', (o) => {
             for (const r of all.slice(0, all.length - max)) o.delete(r.event.id);
-            return undefined; // done when the transaction commits
+            return done(o);
           });
       } catch (e) {
         fallBack(e);
