@@ -5,8 +5,9 @@
 // request and with batches of 100, plus one extra SQLite row, labelled as such, with 256
 // connections of one event per request (not one of the issue's rows). Every server and the load
 // generator run in their own process (this script re-invokes itself with --role), so the generator
-// never steals the server's event loop. The generator is a keep-alive HTTP/1.1 client on raw sockets, closed loop: each connection
-// sends its next request when the previous answer arrived; every event is new (fresh id, subject).
+// never steals the server's event loop. The generator is a keep-alive HTTP/1.1 client on raw
+// sockets, closed loop: each connection sends its next request when the previous answer arrived;
+// every event is new (fresh id, subject).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -339,6 +340,8 @@ async function main(): Promise<void> {
   const load0 = loadavg()[0]!.toFixed(2);
   const only = arg('only', 'bare,sqlite,postgres').split(',');
   const rows: Row[] = [];
+  // What every ledger server of the run is started with.
+  const ledgerArgs = ['--threads', arg('threads', '-1'), '--signing-backend', arg('signing-backend', 'auto')];
   for (const target of only) {
     // --sizes 1 runs only the single-event rows (quick A/B runs of that path).
     const sizes = arg('sizes', '1,100').split(',').map(Number);
@@ -347,14 +350,7 @@ async function main(): Promise<void> {
       [100, Number(arg('connections-batch', '16'))],
     ] as const) {
       if (!sizes.includes(batch)) continue;
-      const row = await measure(
-        target,
-        batch,
-        conns,
-        target === 'bare'
-          ? []
-          : ['--threads', arg('threads', '-1'), '--signing-backend', arg('signing-backend', 'auto')],
-      );
+      const row = await measure(target, batch, conns, target === 'bare' ? [] : ledgerArgs);
       rows.push(row);
       process.stderr.write(`${target} batch=${batch}: ${Math.round(row.eventsPerSecond)} events/s\n`);
     }
@@ -363,12 +359,7 @@ async function main(): Promise<void> {
     // (64 / latency) is less of the limit. --connections-wide 0 leaves it out.
     const wide = Number(arg('connections-wide', '256'));
     if (target === 'sqlite' && wide > 0) {
-      const row = await measure(target, 1, wide, [
-        '--threads',
-        arg('threads', '-1'),
-        '--signing-backend',
-        arg('signing-backend', 'auto'),
-      ]);
+      const row = await measure(target, 1, wide, ledgerArgs);
       rows.push({ ...row, connections: wide });
       process.stderr.write(
         `${target} batch=1, ${wide} connections: ${Math.round(row.eventsPerSecond)} events/s\n`,

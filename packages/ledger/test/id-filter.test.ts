@@ -40,18 +40,28 @@ describe('SQLite id filter', () => {
     await fx.cleanup();
   });
 
-  it('a reopened ledger scans the stored ids (in several chunks) and answers their retries from the file', async () => {
-    const database = `${fx.dir}/reopen.db`;
+  // A ledger on a file that already holds `n` events, reopened so that its id scan takes 2 ids a
+  // turn; `scanned()` waits (up to half a second) for that scan to finish.
+  async function reopened(name: string, n: number) {
+    const database = `${fx.dir}/${name}.db`;
     const a = await fx.ledger({ database });
-    const events = Array.from({ length: 7 }, () => makeEvent());
+    const events = Array.from({ length: n }, () => makeEvent());
     const receipts = await a.append(events);
     await a.close();
     SqliteStore.idScanChunk = 2;
-    const b = await fx.ledger({ database });
-    const store = b.store as SqliteStore;
-    for (let i = 0; i < 100 && !store.idFilterCompleteForTest; i++)
-      await new Promise((r) => setTimeout(r, 5));
-    expect(store.idFilterCompleteForTest).toBe(true);
+    const ledger = await fx.ledger({ database });
+    const store = ledger.store as SqliteStore;
+    const scanned = async () => {
+      for (let i = 0; i < 100 && !store.idFilterCompleteForTest; i++)
+        await new Promise((r) => setTimeout(r, 5));
+      return store.idFilterCompleteForTest;
+    };
+    return { ledger, store, events, receipts, scanned };
+  }
+
+  it('a reopened ledger scans the stored ids (in several chunks) and answers their retries from the file', async () => {
+    const { ledger: b, events, receipts, scanned } = await reopened('reopen', 7);
+    expect(await scanned()).toBe(true);
     expect(await b.append([...events].reverse())).toEqual([...receipts].reverse());
     expect(await b.store.treeSize()).toBe(7);
     const fresh = makeEvent();
@@ -60,21 +70,18 @@ describe('SQLite id filter', () => {
     expect(await b.store.treeSize()).toBe(8);
   });
   it('ids appended while the start-up scan runs are found by their retries, before and after it ends', async () => {
-    const database = `${fx.dir}/during-scan.db`;
-    const a = await fx.ledger({ database });
-    const stored = Array.from({ length: 9 }, () => makeEvent());
-    const storedReceipts = await a.append(stored);
-    await a.close();
-    SqliteStore.idScanChunk = 2;
-    const b = await fx.ledger({ database });
-    const store = b.store as SqliteStore;
+    const {
+      ledger: b,
+      store,
+      events: stored,
+      receipts: storedReceipts,
+      scanned,
+    } = await reopened('during-scan', 9);
     expect(store.idFilterCompleteForTest).toBe(false);
     const during = [makeEvent(), makeEvent()];
     const duringReceipts = await b.append(during);
     expect(await b.append([stored[8]!, during[0]!])).toEqual([storedReceipts[8], duringReceipts[0]]);
-    for (let i = 0; i < 100 && !store.idFilterCompleteForTest; i++)
-      await new Promise((r) => setTimeout(r, 5));
-    expect(store.idFilterCompleteForTest).toBe(true);
+    expect(await scanned()).toBe(true);
     expect(await b.append([...during, ...stored])).toEqual([...duringReceipts, ...storedReceipts]);
     expect(await b.store.treeSize()).toBe(11);
     await b.close();

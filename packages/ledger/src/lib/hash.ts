@@ -19,25 +19,23 @@ export const sha256: (data: string | Uint8Array) => Buffer = oneShot
 // Reused input buffer: hashing is synchronous, so no two calls can share it at the same time.
 let scratch = Buffer.allocUnsafe(8192);
 
-/** RFC 6962 leaf hash of already-canonical entry text: SHA-256(0x00 || utf8(canonical)). */
-export function leafOf(canonical: string): Buffer {
+// SHA-256 of an optional prefix byte and a string's UTF-8 bytes, written into the reused buffer:
+// the one-shot hash of a string input costs more than writing it here first (1.9 against 1.3 µs
+// per event in a profile of batches of 100).
+function hashText(prefix: number | undefined, text: string): Buffer {
+  const start = prefix === undefined ? 0 : 1;
   // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-  if (scratch.length < canonical.length * 3 + 1) scratch = Buffer.allocUnsafe(canonical.length * 3 + 1);
-  scratch[0] = 0;
-  const n = scratch.write(canonical, 1, 'utf8');
-  return sha256(scratch.subarray(0, n + 1));
+  if (scratch.length < text.length * 3 + start) scratch = Buffer.allocUnsafe(text.length * 3 + start);
+  if (prefix !== undefined) scratch[0] = prefix;
+  const n = scratch.write(text, start, 'utf8');
+  return sha256(scratch.subarray(0, start + n));
 }
 
-/**
- * SHA-256 of a string's UTF-8 bytes (the idempotency digest of an event's canonical text), through
- * the reused buffer: the one-shot hash of a string input cost more than the leaf hash of a longer
- * entry written here first (1.9 against 1.3 µs per event in a profile of batches of 100).
- */
-export function digestOf(text: string): Buffer {
-  if (scratch.length < text.length * 3) scratch = Buffer.allocUnsafe(text.length * 3);
-  const n = scratch.write(text, 0, 'utf8');
-  return sha256(scratch.subarray(0, n));
-}
+/** RFC 6962 leaf hash of already-canonical entry text: SHA-256(0x00 || utf8(canonical)). */
+export const leafOf = (canonical: string): Buffer => hashText(0, canonical);
+
+/** SHA-256 of a string's UTF-8 bytes: the idempotency digest of an event's canonical text. */
+export const digestOf = (text: string): Buffer => hashText(undefined, text);
 
 /** RFC 6962 interior node hash: SHA-256(0x01 || left || right). */
 export function nodeOf(left: Uint8Array, right: Uint8Array): Buffer {

@@ -393,11 +393,10 @@ export class SqliteStore implements Store {
       // What a previous process committed may never have been synced (it may have died between its
       // commit and its sync): make it durable before anything is answered from it.
       if (ctx && options.file !== ':memory:' && options.file !== '') {
-        syncAtOpen(options.file);
-        // This thread's own descriptor of the WAL, opened before the writer thread exists: Linux
-        // reports a writeback error to every descriptor opened before it, so a sync here still fails
-        // after the writer's sync has seen the error first. (Opened lazily, it could succeed.)
-        if (existsSync(`${options.file}-wal`)) this.#walFd = openSync(`${options.file}-wal`, 'r');
+        // Kept: this thread's own descriptor of the WAL, opened before the writer thread exists.
+        // Linux reports a writeback error to every descriptor opened before it, so a sync here still
+        // fails after the writer's sync has seen the error first. (Opened later, it could succeed.)
+        this.#walFd = syncAtOpen(options.file);
       }
       if (ctx && ctx.signer.threads > 0 && options.file !== ':memory:' && options.file !== '')
         this.#writer = new SqliteWriter(
@@ -1137,22 +1136,34 @@ export class SqliteStore implements Store {
   }
 }
 
-/** fdatasync the WAL (if any) and the database file, once, before a serving store answers anything. */
-function syncAtOpen(file: string): void {
-  for (const f of [`${file}-wal`, file]) {
-    let fd: number;
+/**
+ * fdatasync the WAL (if any) and the database file, once, before a serving store answers anything.
+ * Returns the WAL's descriptor, left open for the store's later syncs (see the constructor).
+ */
+function syncAtOpen(file: string): number | undefined {
+  const open = (f: string) => {
     try {
-      fd = openSync(f, 'r');
+      return openSync(f, 'r');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
     }
-    try {
-      fdatasyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+  };
+  const wal = open(`${file}-wal`);
+  try {
+    if (wal !== undefined) fdatasyncSync(wal);
+    const db = open(file);
+    if (db !== undefined)
+      try {
+        fdatasyncSync(db);
+      } finally {
+        closeSync(db);
+      }
+  } catch (e) {
+    if (wal !== undefined) closeSync(wal);
+    throw e;
   }
+  return wal;
 }
 
 /** What the idempotency check reads of an id already in the log. */
