@@ -239,14 +239,11 @@ export function run(
   });
 
   // Synchronous with a kept digest: gating and Consent Mode are applied before this returns; what
-  // start throws rejects. Google tags that run before a fetched config arrives see every Consent
-  // Mode type denied.
+  // start throws rejects. A fetched config's Consent Mode default is issued when it arrives (the
+  // script tag's `data-consent-mode` issues one before, see loader.ts).
   configured = new Promise((r) => {
     const c0 = readConfig();
-    if (c0 instanceof Promise) {
-      consentModeDefault({ waitForUpdateMs: 500 });
-      r(c0.then(start));
-    } else r(start(c0));
+    r(c0 instanceof Promise ? c0.then(start) : start(c0));
   });
   // A config that cannot be loaded rejects `ready`; a module that cannot be loaded is reported
   // and leaves `ready` pending until a later request loads it.

@@ -279,14 +279,17 @@ describe('startAssent', () => {
     expect(list.map((r) => r.event.method)).toEqual(['api']);
   });
 
-  it('with a config promise, denies Consent Mode at once and starts when it arrives', async () => {
+  it('with a config promise, starts when it arrives and issues its Consent Mode default then', async () => {
     let resolve!: (c: ReturnType<typeof storeConfig>) => void;
     const { api, events } = start({ config: new Promise((r) => (resolve = r)) });
-    expect(consentCalls()[0]?.[2].analytics_storage).toBe('denied');
+    // Nothing before the config: one without a consentMode block leaves gtag alone.
+    expect(consentCalls()).toEqual([]);
     expect(api.consent).toBeUndefined();
     const accepted = api.acceptAll();
     resolve(storeConfig());
     await api.ready;
+    expect(consentCalls()[0]?.[1]).toBe('default');
+    expect(consentCalls()[0]?.[2].analytics_storage).toBe('denied');
     await accepted;
     expect(api.allows('analytics')).toBe(true);
     expect(events.filter(([e]) => e === 'ready')).toHaveLength(1);

@@ -4,7 +4,7 @@
 // millisecond or so, then gating. The decision module and UI (assent-ui.js, next to this file)
 // are fetched only when a decision is to be made or the shopper opens their settings; the sync
 // module (assent-sync.js) only when the config names a ledger and there is something to send.
-import type { AssentConfig } from '@assent/core';
+import { type AssentConfig, consentModeDefault } from '@assent/core';
 import { storedKey } from '../lib/kept.js';
 import { run, type UiModule } from '../start.js';
 import type { SyncModule } from '../sync.js';
@@ -47,12 +47,16 @@ const api = run(
     loadSync: () => load<SyncModule>('sync'),
     linkToken: d.linkToken,
   },
-  () =>
-    inline
-      ? (JSON.parse(inline.textContent!) as AssentConfig)
-      : fetch(d.config!).then((r) =>
-          r.ok ? r.json() : Promise.reject(Error(`assent: config HTTP ${r.status}`)),
-        ),
+  () => {
+    if (inline) return JSON.parse(inline.textContent!) as AssentConfig;
+    // `data-consent-mode`: Google tags that are not gated may run before the config arrives; with
+    // it they see every Consent Mode type denied until the update. Only on request: with a config
+    // that has no `consentMode` block, nothing would ever update that default.
+    if ('consentMode' in d) consentModeDefault({ waitForUpdateMs: 500 });
+    return fetch(d.config!).then((r) =>
+      r.ok ? r.json() : Promise.reject(Error(`assent: config HTTP ${r.status}`)),
+    );
+  },
 ) as unknown as Record<string, unknown>;
 // Private handshake: assent-ui.js, assent-sync.js and assent-sha256.js hand their modules over to
 // `_h.ui`, `_h.sync`, `_h.sha256`; assent-ui.js loads the last through `_h.load`.

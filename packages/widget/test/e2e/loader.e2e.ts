@@ -17,9 +17,22 @@ beforeAll(async () => {
     '/gtag-first',
     storePage({ config, head: '<script nonce="bm9uY2UtZm9yLXRlc3Rz" src="/fake-gtag.js"></script>' }),
   );
+  // data-config: without `data-consent-mode` the default waits for the config, and a config
+  // without a `consentMode` block leaves gtag alone; with it the default precedes every tag.
+  const plain = storeConfig();
+  delete plain.consentMode;
+  h.server.route('/plain.config.json', { body: JSON.stringify(plain), type: 'application/json' });
+  const gtagFirst = '<script nonce="bm9uY2UtZm9yLXRlc3Rz" src="/fake-gtag.js"></script>';
+  h.server.route('/by-url-plain', storePage({ configUrl: '/plain.config.json', head: gtagFirst }));
+  h.server.route('/by-url-gtag', storePage({ configUrl: '/assent.config.json', head: gtagFirst }));
+  h.server.route(
+    '/by-url-early',
+    storePage({ configUrl: '/assent.config.json', attrs: 'data-consent-mode', head: gtagFirst }),
+  );
   h.server.route('/fake-gtag.js', {
     type: 'text/javascript',
-    body: "window.gtag('config', 'G-TEST'); window.gtag('event', 'page_view');",
+    // Google's snippet: its own dataLayer and gtag unless the page has them already.
+    body: "window.dataLayer = window.dataLayer || []; window.gtag = window.gtag || function () { dataLayer.push(arguments); }; gtag('config', 'G-TEST'); gtag('event', 'page_view');",
   });
   h.server.route(
     '/gated',
@@ -97,6 +110,47 @@ describe('loader in Chromium', () => {
     expect(last?.[1]).toBe('update');
     expect(last?.[2].analytics_storage).toBe('granted');
     expect(last?.[2].ad_storage).toBe('denied');
+    await context.close();
+  });
+
+  it('data-config: a config without consentMode leaves gtag alone, before and after a decision', async () => {
+    const { page, context } = await open(h, '/by-url-plain');
+    await page.locator(sel.banner).waitFor();
+    await page.locator(sel.action('accept-all')).click();
+    await page.waitForFunction(() => window.assent.allows('analytics'));
+    const consent = await page.evaluate(() =>
+      (window as unknown as { dataLayer: ArrayLike<unknown>[] }).dataLayer
+        .filter((a) => a[0] === 'consent')
+        .map((a) => JSON.stringify([...(a as unknown[])])),
+    );
+    expect(consent).toEqual([]);
+    await context.close();
+  });
+
+  it('data-config: the default waits for a config with consentMode, unless data-consent-mode asks for it first', async () => {
+    const kinds = (page: import('playwright-core').Page) =>
+      page.evaluate(() =>
+        (window as unknown as { dataLayer: ArrayLike<unknown>[] }).dataLayer
+          .filter((a) => typeof a.length === 'number')
+          .map((a) => `${a[0]}:${a[1]}`),
+      );
+    // Without the attribute the tag's own calls come first; the default follows with the config.
+    let { page, context } = await open(h, '/by-url-gtag');
+    await page.locator(sel.banner).waitFor();
+    let seen = await kinds(page);
+    expect(seen.indexOf('consent:default')).toBeGreaterThan(seen.indexOf('config:G-TEST'));
+    await context.close();
+    ({ page, context } = await open(h, '/by-url-early'));
+    await page.locator(sel.banner).waitFor();
+    seen = await kinds(page);
+    expect(seen[0]).toBe('consent:default');
+    expect(seen.indexOf('config:G-TEST')).toBeGreaterThan(0);
+    await page.locator(sel.action('accept-all')).click();
+    await page.waitForFunction(() =>
+      (window as unknown as { dataLayer: ArrayLike<unknown>[] }).dataLayer.some(
+        (a) => a[0] === 'consent' && a[1] === 'update',
+      ),
+    );
     await context.close();
   });
 
