@@ -347,6 +347,8 @@ export class SqliteStore implements Store {
   #broken: StorageUnavailable | undefined;
   #checkpointer: Worker | undefined;
   #closed = false;
+  /** Releases this store's count in openFiles, once its connection is closed. */
+  #openHere: () => void = () => {};
   #lastHead: StoredTreeHead | undefined;
   #headTimer: NodeJS.Timeout | undefined;
   readonly #q: ReturnType<typeof prepareStatements>;
@@ -364,9 +366,15 @@ export class SqliteStore implements Store {
     this.#maxBatch = options.maxBatchItems ?? 2048;
     // The database holds personal data: create it owner-only (SQLite gives -wal and -shm the
     // database file's permissions).
-    if (!options.readonly && options.file !== ':memory:' && !existsSync(options.file))
+    const onDisk = options.file !== ':memory:' && options.file !== '';
+    if (!options.readonly && onDisk && !existsSync(options.file))
       closeSync(openSync(options.file, 'a', 0o600));
+    // What a previous process committed may never have been synced (it may have died between its
+    // commit and its sync): make it durable before anything is answered from it. The database file
+    // is synced here, before this store's connection opens it, never after (syncDatabaseFile).
+    if (ctx && !options.readonly && onDisk) syncDatabaseFile(options.file);
     this.db = new Database(options.file, { readonly: options.readonly ?? false });
+    if (onDisk) this.#openHere = holdFile(options.file);
     if (!options.readonly) {
       this.db.pragma('journal_mode = WAL');
       // With signing keys (the server) the ledger fsyncs the WAL itself before answering; tools
@@ -390,14 +398,13 @@ export class SqliteStore implements Store {
         this.#checkpointer.unref();
       }
       this.db.exec(SCHEMA);
-      // What a previous process committed may never have been synced (it may have died between its
-      // commit and its sync): make it durable before anything is answered from it.
-      if (ctx && options.file !== ':memory:' && options.file !== '') {
-        // Kept: this thread's own descriptor of the WAL, opened before the writer thread exists.
-        // Linux reports a writeback error to every descriptor opened before it, so a sync here still
-        // fails after the writer's sync has seen the error first. (Opened later, it could succeed.)
-        this.#walFd = syncAtOpen(options.file);
-      }
+      // The WAL, like the database file above, once before anything is answered. Its descriptor is
+      // opened only now (SQLite creates the WAL when it opens the file) and kept: this thread's own
+      // descriptor of the WAL, opened before the writer thread exists. Linux reports a writeback
+      // error to every descriptor opened before it, so a sync here still fails after the writer's
+      // sync has seen the error first. (Opened later, it could succeed.) SQLite takes no POSIX
+      // locks on the WAL (only on the database file and -shm), so closing it later drops none.
+      if (ctx && onDisk) this.#walFd = syncWal(options.file);
       if (ctx && ctx.signer.threads > 0 && options.file !== ':memory:' && options.file !== '')
         this.#writer = new SqliteWriter(
           options.file,
@@ -1133,34 +1140,75 @@ export class SqliteStore implements Store {
       await cp.terminate();
     }
     this.db.close();
+    this.#openHere();
+  }
+}
+
+// POSIX drops ALL of a process's locks on a file when the process closes ANY descriptor of it, not
+// only the one the lock was taken through. SQLite's own descriptors are safe (it defers closing them
+// while a connection of this process holds a lock), but a descriptor opened here with node:fs is
+// not: closing it while a connection is open would silently give up SQLite's shared lock on the
+// database file. Another process (the `sqlite3 … ".backup"` that docs/ledger.md recommends) would
+// then see no other connection when it closes, checkpoint, and delete the live -wal and -shm; every
+// commit after that fails. So the database file is only ever opened with node:fs before any
+// connection of this process has it open: this counts the SqliteStores open on each file.
+const openFiles = new Map<string, number>();
+const fileKey = (file: string): string | undefined => {
+  try {
+    const s = statSync(file);
+    return `${s.dev}:${s.ino}`;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Counts a store's connection on `file`; the returned function releases it (after db.close()). */
+function holdFile(file: string): () => void {
+  const key = fileKey(file);
+  if (key === undefined) return () => {};
+  openFiles.set(key, (openFiles.get(key) ?? 0) + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const n = (openFiles.get(key) ?? 1) - 1;
+    if (n > 0) openFiles.set(key, n);
+    else openFiles.delete(key);
+  };
+}
+
+/**
+ * fdatasync the database file, once, before this process opens a connection to it. Skipped when a
+ * store of this process already has it open: closing the descriptor would drop that connection's
+ * locks (see openFiles), and that store synced the file when it opened it.
+ */
+function syncDatabaseFile(file: string): void {
+  const key = fileKey(file);
+  if (key === undefined || openFiles.has(key)) return;
+  const fd = openSync(file, 'r');
+  try {
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
 /**
- * fdatasync the WAL (if any) and the database file, once, before a serving store answers anything.
- * Returns the WAL's descriptor, left open for the store's later syncs (see the constructor).
+ * fdatasync the WAL (if any), once, after the connection opened the database. Returns its
+ * descriptor, left open for the store's later syncs (see the constructor).
  */
-function syncAtOpen(file: string): number | undefined {
-  const open = (f: string) => {
-    try {
-      return openSync(f, 'r');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
-  };
-  const wal = open(`${file}-wal`);
+function syncWal(file: string): number | undefined {
+  let wal: number;
   try {
-    if (wal !== undefined) fdatasyncSync(wal);
-    const db = open(file);
-    if (db !== undefined)
-      try {
-        fdatasyncSync(db);
-      } finally {
-        closeSync(db);
-      }
+    wal = openSync(`${file}-wal`, 'r');
   } catch (e) {
-    if (wal !== undefined) closeSync(wal);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  try {
+    fdatasyncSync(wal);
+  } catch (e) {
+    closeSync(wal);
     throw e;
   }
   return wal;
