@@ -134,11 +134,15 @@ export class Preferences extends Component<{ s: UiState }, { draft?: Record<stri
               type: 'button',
               class: 'link',
               'data-action': 'withdraw-all',
-              onClick: s.act(() => {
-                consent.withdraw('all');
-                setDraft({});
-                s.say(t('withdrawn'));
-              }),
+              // The button goes once nothing is given: focus moves to the dialog first, or it would
+              // fall to the page's body, where Escape and the focus trap no longer reach.
+              onClick: (e: Event) =>
+                s.act(() => {
+                  ((e.currentTarget as Element).closest('[role=dialog]') as HTMLElement).focus();
+                  consent.withdraw('all');
+                  setDraft({});
+                  s.say(t('withdrawn'));
+                })(e),
             },
             t('withdrawAll'),
           ),

@@ -191,4 +191,27 @@ describe('banner in Chromium', () => {
     expect(await page.evaluate(() => window.assent.get('analytics')?.status)).toBe('refused');
     await context.close();
   });
+
+  it('keeps focus in the preference center after Withdraw all by keyboard; Escape then closes it', async () => {
+    const { page, context } = await open(h, '/');
+    await page.locator(sel.action('accept-all')).click();
+    await page.locator(sel.banner).waitFor({ state: 'detached' });
+    await page.locator(sel.settings).focus();
+    await page.keyboard.press('Enter');
+    await page.locator(sel.dialog).waitFor();
+    await page.locator(sel.action('withdraw-all')).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => window.assent.get('analytics')?.status === 'withdrawn');
+    await page.locator(sel.action('withdraw-all')).waitFor({ state: 'detached' });
+    const inDialog = () =>
+      page.evaluate(() => {
+        let a = document.activeElement;
+        while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
+        return !!a?.closest('[role="dialog"]');
+      });
+    expect(await inDialog()).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.locator(sel.dialog).waitFor({ state: 'detached' });
+    await context.close();
+  });
 });
