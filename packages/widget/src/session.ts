@@ -18,6 +18,7 @@ import { storedKey } from './lib/kept.js';
 import { keep, type ReadOptions, type ReadResult } from './read.js';
 import { type SyncModule, wireSync } from './sync.js';
 import { mountIn, type UiController } from './ui/mount.js';
+import { textsOf } from './ui/state.js';
 
 /** What the loader hands over when it connects the decision module. */
 export interface SessionOptions extends ReadOptions {
@@ -81,7 +82,7 @@ export function connect(o: SessionOptions, { view, policy }: ReadResult): Sessio
   return {
     consent,
     gpcHonoured,
-    onBlocked: placeholders({ requestPurpose: o.request }),
+    onBlocked: placeholders({ requestPurpose: o.request, label: textsOf(config, o.locale)('load') }),
     mount: () =>
       mountIn(
         {

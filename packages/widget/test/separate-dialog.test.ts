@@ -83,7 +83,7 @@ describe('separate-consent dialog', () => {
     expect(t.$('#assent-st')!.textContent).toBe('Your consent: Site analytics');
     await t.click('[data-action="agree"]');
     await expect(answer).resolves.toBe('given');
-    expect(t.consent.get('analytics')).toMatchObject({ status: 'given', method: 'preferences:save' });
+    expect(t.consent.get('analytics')).toMatchObject({ status: 'given', method: 'separate:dialog' });
     expect(t.consent.get('marketing-email')).toBeUndefined();
   });
 

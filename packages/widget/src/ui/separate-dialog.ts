@@ -35,7 +35,7 @@ export function SeparateDialog({ s, req }: { s: UiState; req: SeparateRequest })
           class: 'btn',
           'data-action': 'agree',
           onClick: s.act(() => {
-            p.separate ? consent.grantSeparate(p.id) : consent.set({ [p.id]: true }, 'preferences:save');
+            p.separate ? consent.grantSeparate(p.id) : consent.set({ [p.id]: true }, 'separate:dialog');
             end('given');
           }),
         },
@@ -48,7 +48,7 @@ export function SeparateDialog({ s, req }: { s: UiState; req: SeparateRequest })
           class: 'btn',
           'data-action': 'refuse',
           onClick: s.act(() => {
-            p.separate ? consent.refuseSeparate(p.id) : consent.set({ [p.id]: false }, 'preferences:save');
+            p.separate ? consent.refuseSeparate(p.id) : consent.set({ [p.id]: false }, 'separate:dialog');
             end('refused');
           }),
         },

@@ -48,6 +48,14 @@ beforeAll(async () => {
       main: '<iframe title="Tea harvest video" data-assent="analytics" data-src="/video.html" data-assent-placeholder="This video counts views."></iframe>',
     }),
   );
+  h.server.route(
+    '/embed-zh',
+    storePage({
+      config,
+      lang: 'zh-CN',
+      main: '<iframe title="茶园视频" data-assent="analytics" data-src="/video.html" data-assent-placeholder="此视频统计观看次数。"></iframe>',
+    }),
+  );
   h.server.route('/video.html', '<!doctype html><title>video</title><p>video</p>');
   h.server.route('/stats.js', {
     type: 'text/javascript',
@@ -188,6 +196,7 @@ describe('loader in Chromium', () => {
     await page.locator(`${sel.banner} .x`).click();
     const box = page.locator('.assent-placeholder');
     expect(await box.textContent()).toContain('This video counts views.');
+    expect(await box.locator('button').textContent()).toBe('Load this content');
     expect(h.server.requests).not.toContain('/video.html');
     await box.locator('button').click();
     expect(await page.locator('assent-widget #assent-st').textContent()).toBe('Your consent: Site analytics');
@@ -197,6 +206,15 @@ describe('loader in Chromium', () => {
     expect(h.server.requests).toContain('/video.html');
     expect(await page.locator('.assent-placeholder').count()).toBe(0);
     expect(await page.evaluate(() => Object.keys(window.assent.decisions()))).toEqual(['analytics']);
+    // Answered in the one-purpose dialog, not in the preference center.
+    expect(await page.evaluate(() => window.assent.get('analytics')?.method)).toBe('separate:dialog');
+    await context.close();
+  });
+
+  it("labels the placeholder in the page's language", async () => {
+    const { page, context } = await open(h, '/embed-zh');
+    await page.locator(sel.banner).waitFor();
+    expect(await page.locator('.assent-placeholder button').textContent()).toBe('加载此内容');
     await context.close();
   });
 

@@ -63,6 +63,7 @@ export const en = {
   refuse: 'I do not agree',
   refuseNote: 'If you do not agree, you can still use the store; we will offer another way where one exists.',
   settings: 'Privacy settings',
+  load: 'Load this content',
 } as const;
 
 /** Keys of the widget's own strings; a config may override any of them per locale. */

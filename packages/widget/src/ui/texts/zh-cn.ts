@@ -65,6 +65,7 @@ export const zhCN: UiTexts = /* @__PURE__ */ inOrderOfEn(
     '我不同意', // refuse
     '如您不同意，仍可继续使用本店；如有其他方式，我们会为您提供。', // refuseNote
     '隐私设置', // settings
+    '加载此内容', // load
   ],
 );
 
