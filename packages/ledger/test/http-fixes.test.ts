@@ -5,7 +5,7 @@
 // is the HTTP layer, which is the same on both stores.
 import { subtractDuration } from '@assent/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Fixture, fixture, type Json, runCli } from './helpers.js';
+import { type Fixture, fixture, get, type Json, runCli } from './helpers.js';
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -54,5 +54,29 @@ describe('durations out of range (audit #5)', () => {
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('P999999Y');
+  });
+});
+
+describe('malformed percent-encoding in a path segment (audit #4)', () => {
+  it('answers 400 with the code and path of the segment, not 500', async () => {
+    const l = await fx.ledger();
+    const url = await l.listen(0);
+    const reader = (await l.createToken({ scopes: ['read:subject'] })).token;
+    const admin = (await l.createToken({ scopes: ['admin'] })).token;
+    const audit = (await l.createToken({ scopes: ['audit'] })).token;
+    const cases: Array<[string, string, string, string, string]> = [
+      ['GET', '/v1/subjects/%E0%A4%A/consent', reader, 'ERR_SUBJECT_INVALID', 'subject'],
+      ['GET', '/v1/subjects/%ZZ/history', reader, 'ERR_SUBJECT_INVALID', 'subject'],
+      ['DELETE', '/v1/subjects/%E0%A4', admin, 'ERR_SUBJECT_INVALID', 'subject'],
+      ['DELETE', '/v1/tokens/%ZZ', admin, 'ERR_PARAM_INVALID', 'id'],
+      ['GET', '/v1/dashboard/subjects/%ZZ/history', audit, 'ERR_SUBJECT_INVALID', 'subject'],
+    ];
+    for (const [method, path, token, code, at] of cases) {
+      const r = await send(`${url}${path}`, method, bearer(token));
+      expect(r.status, `${method} ${path}`).toBe(400);
+      expect(r.body.error).toMatchObject({ code, path: at });
+    }
+    // Still serving.
+    expect((await get(`${url}/healthz`)).status).toBe(200);
   });
 });

@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SUBJECT_ID } from '@assent/core/protocol';
 import type { HandlerContext } from '../http/handler.js';
-import { HttpError, sendJson } from '../http/respond.js';
+import { decodeSegment, HttpError, sendJson } from '../http/respond.js';
 import { subjectHash } from '../sequence.js';
 import type { TokenRecord } from '../store/store.js';
 import { historyOf } from '../subject.js';
@@ -109,7 +109,7 @@ export async function handleDashboard(
     return sendJson(res, 200, await dashboardStats(ctx.store, range));
   }
   const m = HISTORY.exec(path);
-  if (m) return subjectHistory(ctx, req, res, decodeURIComponent(m[1]!));
+  if (m) return subjectHistory(ctx, req, res, decodeSegment(m[1]!, 'ERR_SUBJECT_INVALID', 'subject'));
   throw new HttpError(404, 'ERR_NOT_FOUND', `no endpoint ${path}`);
 }
 

@@ -15,7 +15,7 @@ import { currentConsent, historyOf } from '../subject.js';
 import { subtractDuration } from '../duration.js';
 import type { Outcome, Store, TokenRecord } from '../store/store.js';
 import { mintToken, type Scope, type TokenResolver } from '../tokens.js';
-import { HttpError, readBody, sendError, sendJson, toHttpError } from './respond.js';
+import { decodeSegment, HttpError, readBody, sendError, sendJson, toHttpError } from './respond.js';
 
 /** Everything the handler needs, assembled by createLedger. */
 export interface HandlerContext {
@@ -140,7 +140,7 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   }
   if (path.startsWith('/v1/subjects/')) {
     const parts = path.slice('/v1/subjects/'.length).split('/');
-    const subject = decodeURIComponent(parts[0] ?? '');
+    const subject = decodeSegment(parts[0] ?? '', 'ERR_SUBJECT_INVALID', 'subject');
     if (!SUBJECT_ID.test(subject))
       throw new HttpError(
         400,
@@ -194,7 +194,7 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   if (path.startsWith('/v1/tokens/')) {
     allow(method, ['DELETE']);
     await requireScope(ctx, req, 'admin');
-    const id = decodeURIComponent(path.slice('/v1/tokens/'.length));
+    const id = decodeSegment(path.slice('/v1/tokens/'.length), 'ERR_PARAM_INVALID', 'id');
     if (!(await ctx.store.revokeToken(id, new Date().toISOString())))
       throw new HttpError(404, 'ERR_NOT_FOUND', 'no such live token', 'id');
     ctx.tokens.forget();

@@ -38,6 +38,18 @@ export function toHttpError(e: unknown): HttpError {
   return new HttpError(500, 'ERR_INTERNAL', 'internal error');
 }
 
+/**
+ * A path segment, percent-decoded. Malformed percent-encoding (`%ZZ`, a cut-off UTF-8 sequence)
+ * is the client's fault: a 400 with `code` and `path`, never the URIError's 500.
+ */
+export function decodeSegment(raw: string, code: string, path: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, code, `${path}: malformed percent-encoding in the URL path`, path);
+  }
+}
+
 const JSON_HEADERS = {
   'content-type': 'application/json; charset=utf-8',
   'cache-control': 'no-store',
