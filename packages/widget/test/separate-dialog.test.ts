@@ -106,3 +106,34 @@ describe('separate-consent dialog', () => {
     );
   });
 });
+
+describe('closing from the API', () => {
+  it('close() says what it closed: the preference center (close) and an open request (separate, dismissed)', async () => {
+    const t = setup();
+    t.ui.openPreferences();
+    const answer = t.ui.requestSeparate('face-payment');
+    await flush();
+    t.ui.close();
+    await expect(answer).resolves.toBe('dismissed');
+    await flush();
+    expect(t.$('[role="dialog"]')).toBeNull();
+    expect(t.events).toContainEqual(['close', undefined]);
+    expect(t.events).toContainEqual(['separate', { id: 'face-payment', answer: 'dismissed' }]);
+    // Nothing was open the second time: nothing more is said.
+    const said = t.events.length;
+    t.ui.close();
+    expect(t.events).toHaveLength(said);
+  });
+
+  it('a request replaced by another is answered dismissed, and says so', async () => {
+    const t = setup();
+    const first = t.ui.requestSeparate('face-payment');
+    const second = t.ui.requestSeparate('ad-partner');
+    await expect(first).resolves.toBe('dismissed');
+    expect(t.events).toContainEqual(['separate', { id: 'face-payment', answer: 'dismissed' }]);
+    await flush();
+    expect(t.$('#assent-st')!.textContent).toBe('Separate consent: Advertising partner');
+    t.ui.close();
+    await expect(second).resolves.toBe('dismissed');
+  });
+});

@@ -88,9 +88,8 @@ export function mountIn(options: UiOptions, locale: string): UiController {
   };
   const close = () => {
     s.banner.value = null;
-    s.prefs.value = false;
-    s.separate.value?.resolve('dismissed');
-    s.separate.value = null;
+    s.closePrefs();
+    s.end('dismissed');
   };
   return {
     host,

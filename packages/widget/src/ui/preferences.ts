@@ -20,10 +20,7 @@ export class Preferences extends Component<{ s: UiState }, { draft?: Record<stri
     const consentRows = s.purposes.filter((p) => p.basis === 'consent' && !p.separate);
     const fixed = s.purposes.filter((p) => p.basis !== 'consent');
     const separate = s.purposes.filter((p) => p.separate);
-    const close = () => {
-      s.prefs.value = false;
-      s.emit('close');
-    };
+    const close = s.closePrefs;
     const finish = (fn: () => void) =>
       s.act(() => {
         fn();

@@ -13,11 +13,7 @@ import type { SeparateRequest, UiState } from './state.js';
 export function SeparateDialog({ s, req }: { s: UiState; req: SeparateRequest }) {
   const { t, consent } = s;
   const p = s.purposes.find((x) => x.id === req.id)!;
-  const end = (answer: 'given' | 'refused' | 'dismissed') => {
-    s.separate.value = null;
-    req.resolve(answer);
-    s.emit('separate', { id: p.id, answer });
-  };
+  const { end } = s;
   return h(
     Modal,
     { labelledBy: 'assent-st', onClose: () => end('dismissed'), closeLabel: t('close') },

@@ -106,9 +106,25 @@ export function createUiState(o: UiOptions, locale: string, paint: () => void) {
         s.emit('open');
       }
     },
+    /** Close the preference center, if open, and say so (`close`). */
+    closePrefs() {
+      if (s.prefs.value) {
+        s.prefs.value = false;
+        s.emit('close');
+      }
+    },
+    /** Answer the open separate-consent request, if any, close its dialog and say so (`separate`). */
+    end(answer: SeparateAnswer) {
+      const r = s.separate.value;
+      if (r) {
+        s.separate.value = null;
+        r.resolve(answer);
+        s.emit('separate', { id: r.id, answer });
+      }
+    },
     /** Open the separate-consent dialog for `id`; a request still open is answered `dismissed`. */
     ask(id: string): Promise<SeparateAnswer> {
-      s.separate.value?.resolve('dismissed');
+      s.end('dismissed');
       return new Promise<SeparateAnswer>((resolve) => {
         s.separate.value = { id, resolve };
       });
