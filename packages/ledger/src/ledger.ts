@@ -114,8 +114,28 @@ export interface Ledger {
   purge(olderThan: string): Promise<{ seq: number; erased: number; before: string }>;
   /** The latest signed tree head (made now if none exists). */
   treeHead(): Promise<StoredTreeHead>;
-  /** Export NDJSON lines. */
-  export(format?: ExportFormat): AsyncGenerator<string>;
+  /**
+   * Export every entry as NDJSON lines (without the newline). Like `GET /v1/export` and
+   * `assent-ledger export`, it is a read of personal data: before the first line is produced, one
+   * record is written to the access log (action `export`, `who`, the format and the seq range),
+   * durably. Name the person or job in `who`; without it the record says `api`.
+   *
+   * @example
+   * ```ts
+   * for await (const line of ledger.export('iso27560', { who: 'job:quarterly-audit' }))
+   *   out.write(`${line}\n`)
+   * ```
+   */
+  export(
+    format?: ExportFormat,
+    options?: {
+      /**
+       * Who exports, for the access log: a person, a job or a system, never a shopper's id. Stored
+       * as `api:<who>` (the HTTP export logs `token:<id>`, the CLI `cli:<user>`); default `api`.
+       */
+      who?: string;
+    },
+  ): AsyncGenerator<string>;
   /** Recompute the log and compare it with storage and the signed tree heads. */
   verify(): Promise<VerifyReport>;
 }
@@ -332,11 +352,25 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    async *export(format = 'native') {
+    async *export(format = 'native', exportOptions = {}) {
       if (!EXPORT_FORMATS.includes(format))
         throw new TypeError(`format must be one of ${EXPORT_FORMATS.join(', ')}`);
+      if (typeof exportOptions !== 'object' || exportOptions === null)
+        throw new TypeError('options must be an object');
+      const { who } = exportOptions;
+      if (who !== undefined && (typeof who !== 'string' || who.length === 0 || who.length > 200))
+        throw new TypeError('who must be a string of 1 to 200 characters');
       const ectx = { controller: options.controller, noticeUrl: options.noticeUrl, issuer: ctx.issuer };
-      yield* exportLines(store, format, ectx, 0, await store.treeSize());
+      const end = await store.treeSize();
+      // Logged before the first line is handed out, as the HTTP and CLI exports do.
+      await store.logAccess({
+        at: new Date().toISOString(),
+        who: who === undefined ? 'api' : `api:${who}`,
+        action: 'export',
+        subjectHash: null,
+        detail: `format=${format} from=0 to=${end}`,
+      });
+      yield* exportLines(store, format, ectx, 0, end);
     },
     verify() {
       return verifyStore(store, { keys: keys.allKeys });
