@@ -5,7 +5,7 @@
 // is the HTTP layer, which is the same on both stores.
 import { subtractDuration } from '@assent/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Fixture, fixture, get, type Json, runCli } from './helpers.js';
+import { type Fixture, fixture, get, type Json, makeEvent, runCli } from './helpers.js';
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -78,5 +78,36 @@ describe('malformed percent-encoding in a path segment (audit #4)', () => {
     }
     // Still serving.
     expect((await get(`${url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('CORS headers on a 429 from the per-address limit (audit #7)', () => {
+  it('a browser on an allowed origin can read the 429 and its Retry-After', async () => {
+    const l = await fx.ledger({
+      corsOrigins: ['https://shop.example'],
+      rateLimit: { perAddress: { limit: 2, windowSeconds: 60 }, perSubject: false },
+    });
+    const url = await l.listen(0);
+    const origin = { origin: 'https://shop.example' };
+    const statuses: number[] = [];
+    let limited: Awaited<ReturnType<typeof send>> | undefined;
+    for (let i = 0; i < 3; i++) {
+      const r = await send(`${url}/v1/events`, 'POST', origin, [makeEvent()]);
+      statuses.push(r.status);
+      if (r.status === 429) limited = r;
+    }
+    expect(statuses).toEqual([200, 200, 429]);
+    expect(limited!.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+    expect(limited!.headers.get('access-control-expose-headers')).toBe('Retry-After');
+    expect(limited!.headers.get('vary')).toBe('Origin');
+    expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // A public resource answers any origin, limited or not.
+    const health = await get(`${url}/healthz`, { origin: 'https://elsewhere.example' });
+    expect(health.status).toBe(429);
+    expect(health.headers.get('access-control-allow-origin')).toBe('*');
+    // An origin off the list is still refused, and still counted by the address limit.
+    const other = await send(`${url}/v1/events`, 'POST', { origin: 'https://evil.example' }, [makeEvent()]);
+    expect(other.status).toBe(429);
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

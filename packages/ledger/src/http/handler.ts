@@ -79,11 +79,15 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   const path = q < 0 ? url : url.slice(0, q);
   const method = req.method ?? 'GET';
 
+  // CORS headers first, so that every answer after this, a 429 included, is readable by the
+  // storefront's script (with Retry-After exposed); the address limit still counts requests from
+  // origins that are then refused.
+  const allowedOrigin = cors(ctx, req, res, path);
   if (ctx.perAddress) {
     const wait = ctx.perAddress.take(addressKey(clientAddress(ctx, req)));
     if (wait) throw rateLimited(wait, 'too many requests from this address');
   }
-  if (!cors(ctx, req, res, path)) {
+  if (!allowedOrigin) {
     throw new HttpError(403, 'ERR_ORIGIN_FORBIDDEN', `origin ${req.headers.origin} is not on the allow-list`);
   }
   if (method === 'OPTIONS') {
