@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { storeConfig } from './fixtures/config.js';
 import { cleanup, flush, setup } from './helpers.js';
 
 afterEach(cleanup);
@@ -24,6 +25,19 @@ describe('banner', () => {
     // Equal prominence in markup: the same element and the same class for all three.
     expect(new Set(buttons.map((b) => `${b.tagName}.${b.className}`)).size).toBe(1);
     expect(banner.getAttribute('aria-modal')).toBeNull();
+  });
+
+  it('shows all three buttons even when ui.buttons leaves one out; the list only orders them', async () => {
+    const config = storeConfig();
+    config.ui = { texts: {}, buttons: ['customize', 'accept-all'] };
+    const t = setup(config);
+    t.ui.showBanner();
+    await flush();
+    expect(t.$$('.banner .actions > *').map((b) => b.getAttribute('data-action'))).toEqual([
+      'customize',
+      'accept-all',
+      'reject-all',
+    ]);
   });
 
   it('Accept all gives every consent purpose except the separate ones', async () => {

@@ -26,7 +26,12 @@ export function Banner({ s, reasons }: { s: UiState; reasons: PromptReason[] }) 
     'reject-all': [t('rejectAll'), () => done(consent.rejectAll('banner:reject-all'))],
     customize: [t('customize'), () => {}],
   };
-  const order = config.ui?.buttons ?? ['accept-all', 'reject-all', 'customize'];
+  // `ui.buttons` orders the three; it cannot hide one. Lint refuses a config without Reject all,
+  // but the loader does not run lint, and refusing must stay as easy as accepting: a button the
+  // config leaves out comes after the listed ones.
+  const order = [
+    ...new Set<BannerButton>([...(config.ui?.buttons ?? []), 'accept-all', 'reject-all', 'customize']),
+  ];
   return h(
     'section',
     { class: 'banner', 'aria-labelledby': 'assent-bt' },
