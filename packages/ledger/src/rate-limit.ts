@@ -8,6 +8,8 @@ export interface RateLimit {
 }
 
 export class RateLimiter {
+  /** The rule this limiter enforces (a sibling limiter for another kind of request copies it). */
+  readonly rule: Readonly<RateLimit>;
   readonly #limit: number;
   readonly #perMs: number;
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
@@ -18,6 +20,7 @@ export class RateLimiter {
       throw new TypeError('rateLimit limit must be positive');
     if (!Number.isFinite(rule.windowSeconds) || rule.windowSeconds <= 0)
       throw new TypeError('rateLimit windowSeconds must be positive');
+    this.rule = { limit: rule.limit, windowSeconds: rule.windowSeconds };
     this.#limit = rule.limit;
     this.#perMs = rule.limit / (rule.windowSeconds * 1000);
   }

@@ -3,9 +3,10 @@
 // separate per-subject buckets, batches larger than the per-subject limit, error paths, the
 // failure log, and a retry that carries a link the first attempt did not. SQLite only: all of this
 // is the HTTP layer, which is the same on both stores.
+import { createSubjectId } from '@assent/core/protocol';
 import { subtractDuration } from '@assent/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Fixture, fixture, get, type Json, makeEvent, runCli } from './helpers.js';
+import { type Fixture, fixture, get, HASH_A, type Json, makeEvent, runCli } from './helpers.js';
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -109,5 +110,48 @@ describe('CORS headers on a 429 from the per-address limit (audit #7)', () => {
     const other = await send(`${url}/v1/events`, 'POST', { origin: 'https://evil.example' }, [makeEvent()]);
     expect(other.status).toBe(429);
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('reads and writes of a subject take from separate buckets (audit #2)', () => {
+  it("a backend's reads never make the shopper's withdrawal wait, nor events the reads", async () => {
+    const l = await fx.ledger({
+      rateLimit: { perAddress: false, perSubject: { limit: 3, windowSeconds: 60 } },
+    });
+    const url = await l.listen(0);
+    const reader = bearer((await l.createToken({ scopes: ['read:subject'] })).token);
+    const audit = bearer((await l.createToken({ scopes: ['audit'] })).token);
+    const subject = createSubjectId();
+    const given = { analytics: { status: 'given' as const, hash: HASH_A } };
+    expect(
+      (await send(`${url}/v1/events`, 'POST', {}, [makeEvent({ subject, purposes: given })])).status,
+    ).toBe(200);
+    const reads: number[] = [];
+    for (let i = 0; i < 3; i++)
+      reads.push((await get(`${url}/v1/subjects/${subject}/consent`, reader)).status);
+    expect(reads).toEqual([200, 200, 200]);
+    const over = await get(`${url}/v1/subjects/${subject}/history`, reader);
+    expect(over.status).toBe(429);
+    expect(over.body.error.code).toBe('ERR_RATE_LIMITED');
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // The dashboard's lookup reads from the same read bucket.
+    expect((await get(`${url}/v1/dashboard/subjects/${subject}/history`, audit)).status).toBe(429);
+
+    // The withdrawal goes through: reads took nothing from the event bucket.
+    const withdrawn = { analytics: { status: 'withdrawn' as const, hash: HASH_A } };
+    const w = await send(`${url}/v1/events`, 'POST', {}, [makeEvent({ subject, purposes: withdrawn })]);
+    expect(w.status).toBe(200);
+    expect((await send(`${url}/v1/events`, 'POST', {}, [makeEvent({ subject })])).status).toBe(200);
+    // The event bucket has its own limit of 3.
+    expect((await send(`${url}/v1/events`, 'POST', {}, [makeEvent({ subject })])).status).toBe(429);
+
+    // The other way round: a subject whose event bucket is empty can still be read.
+    const busy = createSubjectId();
+    for (let i = 0; i < 3; i++)
+      expect((await send(`${url}/v1/events`, 'POST', {}, [makeEvent({ subject: busy })])).status).toBe(200);
+    expect((await send(`${url}/v1/events`, 'POST', {}, [makeEvent({ subject: busy })])).status).toBe(429);
+    const read = await get(`${url}/v1/subjects/${busy}/history`, reader);
+    expect(read.status).toBe(200);
+    expect(read.body.events).toHaveLength(3);
   });
 });

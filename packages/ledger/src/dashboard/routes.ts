@@ -123,10 +123,11 @@ async function subjectHistory(
   if (!SUBJECT_ID.test(subject))
     throw new HttpError(400, 'ERR_SUBJECT_INVALID', 'the subject must be a 128-bit base64url id', 'subject');
   const token = await authorize(ctx, req);
-  if (ctx.perSubject) {
-    const wait = ctx.perSubject.take(subject);
+  // The read bucket (see createHandler): the officer's lookups never hold up the shopper's events.
+  if (ctx.perSubjectRead) {
+    const wait = ctx.perSubjectRead.take(subject);
     if (wait)
-      throw new HttpError(429, 'ERR_RATE_LIMITED', 'too many requests for this subject', null, {
+      throw new HttpError(429, 'ERR_RATE_LIMITED', 'too many reads of this subject', null, {
         'retry-after': String(wait),
       });
   }

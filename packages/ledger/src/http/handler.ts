@@ -9,7 +9,7 @@ import { type ExportFormat, EXPORT_FORMATS, exportLine, type Controller } from '
 import { handleDashboard, isDashboardPath } from '../dashboard/routes.js';
 import { b64u } from '../lib/hash.js';
 import { consistencyRanges, hashRanges, inclusionRanges } from '../merkle.js';
-import { addressKey, type RateLimiter } from '../rate-limit.js';
+import { addressKey, RateLimiter } from '../rate-limit.js';
 import { customerHash, type EventItem, eventItem, type Item, newItemId, subjectHash } from '../sequence.js';
 import { currentConsent, historyOf } from '../subject.js';
 import { subtractDuration } from '../duration.js';
@@ -28,7 +28,13 @@ export interface HandlerContext {
   linkKeys: KeySet | undefined;
   requireIngestToken: boolean;
   perAddress: RateLimiter | undefined;
+  /** Events per subject (`POST /v1/events`). */
   perSubject: RateLimiter | undefined;
+  /**
+   * Reads per subject (consent, history, the dashboard's history); by default a limiter with the
+   * `perSubject` rule of its own, made by createHandler. See {@link createHandler} for why.
+   */
+  perSubjectRead?: RateLimiter | undefined;
   trustProxy: boolean;
   maxClockSkewSeconds: number;
   maxEventsPerRequest: number;
@@ -41,7 +47,24 @@ type Principal = { kind: 'token'; token: TokenRecord } | { kind: 'link'; sub: st
 
 const PUBLIC_PATHS = new Set(['/.well-known/jwks.json', '/.well-known/gpc.json', '/healthz']);
 
+/**
+ * The ledger's request handler.
+ *
+ * Reads of a subject and the subject's events take from separate buckets, both per subject: a
+ * backend polling a shopper's consent must never make that shopper's withdrawal wait, so no read
+ * can take what a write needs. Reads are limited per subject, not per token: one back-office token
+ * legitimately reads many shoppers (a per-token bucket low enough to protect one subject would
+ * throttle the whole backend), the shopper's own reads carry a link token rather than an API
+ * token, and what a read costs (the linked set's entries, an access-log record) is per subject.
+ * The per-address limit bounds each client overall.
+ *
+ * @example
+ * ```ts
+ * createServer(createHandler(ctx)).listen(8787)
+ * ```
+ */
 export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: ServerResponse) => void {
+  if (ctx.perSubject && !ctx.perSubjectRead) ctx.perSubjectRead = new RateLimiter(ctx.perSubject.rule);
   return (req, res) => {
     handle(ctx, req, res).catch((e) => sendError(res, toHttpError(e)));
   };
@@ -463,9 +486,9 @@ async function readSubject(
       throw new HttpError(403, 'ERR_FORBIDDEN', 'the link token is for another subject');
     who = `link:${subjectHash(ctx.secret, p.sub)}`;
   }
-  if (ctx.perSubject) {
-    const wait = ctx.perSubject.take(subject);
-    if (wait) throw rateLimited(wait, 'too many requests for this subject');
+  if (ctx.perSubjectRead) {
+    const wait = ctx.perSubjectRead.take(subject);
+    if (wait) throw rateLimited(wait, 'too many reads of this subject');
   }
   const subjects = await ctx.store.linkedSubjects(subject);
   const rows = await ctx.store.subjectEntries(subjects);
