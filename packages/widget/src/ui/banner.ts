@@ -34,7 +34,7 @@ export function Banner({ s, reasons }: { s: UiState; reasons: PromptReason[] }) 
   ];
   return h(
     'section',
-    { class: 'banner', 'aria-labelledby': 'assent-bt' },
+    { class: 'banner', 'aria-labelledby': 'assent-bt', ref: s.room },
     h('h2', { id: 'assent-bt' }, t('title')),
     h('p', { class: 'ctl' }, config.controller.name),
     h('p', null, t('summary', { controller: config.controller.name ?? '' })),

@@ -2,6 +2,7 @@ import type { StoredReceipt } from '@assent/core/sync';
 import { dirOf, pickLocale } from '../lib/locale.js';
 import type { AssentConfig, Consent, ConsentHistory, PromptReason, SeparateAnswer } from '../lib/types.js';
 import { cell } from './lib/cell.js';
+import { clearance } from './lib/clearance.js';
 import { fill } from './lib/format.js';
 import { type PurposeView, purposeViews } from './lib/model.js';
 import { en, type TextKey } from './texts/en.js';
@@ -96,6 +97,8 @@ export function createUiState(o: UiOptions, locale: string, paint: () => void) {
     separate: cell<SeparateRequest | null>(null, paint),
     /** Text for the polite live region. */
     said: cell('', paint),
+    /** The banner's `ref`: keeps what the page focuses clear of it while it shows. */
+    room: clearance(),
     /** Run `fn` only for a trusted event; the only way the UI changes consent. */
     act: (fn: () => void) => (e: Event) => {
       if (s.trusted(e)) fn();

@@ -4,13 +4,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeConfig } from '../fixtures/config.js';
 import { consentCookie, type Harness, harness, open, sel } from './lib/browser.js';
 import { contrast } from './lib/contrast.js';
-import { storePage } from './lib/page.js';
+import { NONCE, storePage } from './lib/page.js';
 
 let h: Harness;
 beforeAll(async () => {
   h = await harness();
   h.server.route('/', storePage({ config: storeConfig() }));
   h.server.route('/zh', storePage({ config: storeConfig(), lang: 'zh-CN' }));
+  // A long page with no room below its last link (the store page keeps 12rem free at its end).
+  const para = '<p>Longjing from the hills west of Hangzhou, picked in early spring.</p>';
+  h.server.route(
+    '/long',
+    `<!doctype html><html lang="en"><head><meta name="viewport" content="width=device-width, initial-scale=1"><title>Lotus Market</title><script type="application/json" data-assent-config>${JSON.stringify(storeConfig())}</script><script nonce="${NONCE}" src="/assent/assent.js" data-floating-button="off"></script></head><body style="margin:0"><main>${para.repeat(30)}<p><a id="mid" href="/tea">Tea</a></p>${para.repeat(30)}</main><footer><a id="last" href="/terms">Terms of sale</a></footer></body></html>`,
+  );
 });
 afterAll(() => h?.close());
 
@@ -189,6 +195,36 @@ describe('banner in Chromium', () => {
     await page.keyboard.press('Enter');
     await page.locator(sel.banner).waitFor({ state: 'detached' });
     expect(await page.evaluate(() => window.assent.get('analytics')?.status)).toBe('refused');
+    await context.close();
+  });
+
+  it('never hides what Tab focuses on the page under the banner (WCAG 2.4.11), and gives the page back after', async () => {
+    const { page, context, watch } = await open(h, '/long', { viewport: { width: 390, height: 800 } });
+    await page.locator(sel.banner).waitFor();
+    const hidden = (id: string) =>
+      page.evaluate((id) => {
+        const r = document.getElementById(id)!.getBoundingClientRect();
+        return (
+          document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)?.localName === 'assent-widget'
+        );
+      }, id);
+    const tabTo = async (id: string) => {
+      for (let i = 0; i < 40; i++) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate((id) => document.activeElement?.id === id, id)) return;
+      }
+      throw new Error(`${id} not reached by Tab`);
+    };
+    await tabTo('mid');
+    expect(await hidden('mid')).toBe(false);
+    // The last link of the page: without room at the end it could not scroll out from under it.
+    await tabTo('last');
+    expect(await hidden('last')).toBe(false);
+    await page.locator(sel.action('reject-all')).click();
+    await page.locator(sel.banner).waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => document.documentElement.style.scrollPaddingBottom)).toBe('');
+    expect(await page.evaluate(() => document.body.lastElementChild?.localName)).toBe('footer');
+    expect(watch.errors).toEqual([]);
     await context.close();
   });
 
