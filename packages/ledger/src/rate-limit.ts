@@ -25,18 +25,28 @@ export class RateLimiter {
     this.#perMs = rule.limit / (rule.windowSeconds * 1000);
   }
 
-  /** Take `cost` tokens; returns 0 when allowed, else the seconds to wait (for Retry-After). */
+  /**
+   * Take `cost` tokens; returns 0 when allowed, else the seconds to wait (for Retry-After), after
+   * which the same request is allowed unless others took from the bucket meanwhile.
+   *
+   * A cost above the limit could never fit in a bucket that holds at most `limit`, and refusing it
+   * for good would lose consent decisions (a client drops a request refused with a 4xx). So it is
+   * taken from a full bucket, which goes into debt: later requests wait until it has refilled, and
+   * over time the key still gets no more than `limit` per window.
+   */
   take(key: string, cost = 1, now = Date.now()): number {
     if (now - this.#lastSweep > 60_000) this.#sweep(now);
     const b = this.#buckets.get(key);
     let tokens = this.#limit;
     if (b) tokens = Math.min(this.#limit, b.tokens + (now - b.at) * this.#perMs);
-    if (tokens >= cost) {
+    const needed = Math.min(cost, this.#limit);
+    // The epsilon absorbs rounding in the refill, so a client waiting exactly Retry-After passes.
+    if (tokens >= needed - 1e-9) {
       this.#buckets.set(key, { tokens: tokens - cost, at: now });
       return 0;
     }
     this.#buckets.set(key, { tokens, at: now });
-    return Math.max(1, Math.ceil((cost - tokens) / this.#perMs / 1000));
+    return Math.max(1, Math.ceil((needed - tokens) / this.#perMs / 1000));
   }
 
   #sweep(now: number): void {

@@ -6,6 +6,7 @@
 import { createSubjectId } from '@assent/core/protocol';
 import { subtractDuration } from '@assent/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RateLimiter } from '../src/rate-limit.js';
 import { type Fixture, fixture, get, HASH_A, type Json, makeEvent, runCli } from './helpers.js';
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -153,5 +154,49 @@ describe('reads and writes of a subject take from separate buckets (audit #2)', 
     const read = await get(`${url}/v1/subjects/${busy}/history`, reader);
     expect(read.status).toBe(200);
     expect(read.body.events).toHaveLength(3);
+  });
+});
+
+describe('a request with more events for one subject than the per-subject limit (audit #3)', () => {
+  it('is taken from a full bucket, leaving a debt; every Retry-After comes true', () => {
+    const rl = new RateLimiter({ limit: 5, windowSeconds: 10 }); // one token per 2 s
+    const t = 1_000_000;
+    // Full bucket: 6 > 5 passes and leaves -1.
+    expect(rl.take('a', 6, t)).toBe(0);
+    // The debt is paid first: the next event waits (1 - -1) tokens = 4 s, and then passes.
+    expect(rl.take('a', 1, t)).toBe(4);
+    expect(rl.take('a', 1, t + 3_999)).toBe(1);
+    expect(rl.take('a', 1, t + 4_000)).toBe(0);
+    // Not full: an oversized request waits until the bucket is full again, and then passes.
+    expect(rl.take('b', 1, t)).toBe(0);
+    expect(rl.take('b', 12, t)).toBe(2);
+    expect(rl.take('b', 12, t + 2_000)).toBe(0);
+    // For any cost, obeying Retry-After once (with no other traffic) is enough.
+    for (let cost = 1; cost <= 16; cost++)
+      for (let spent = 0; spent <= 5; spent++) {
+        const k = `c${cost}-${spent}`;
+        if (spent) rl.take(k, spent, t);
+        const wait = rl.take(k, cost, t);
+        if (wait) expect(rl.take(k, cost, t + wait * 1000), `${k} after ${wait} s`).toBe(0);
+      }
+  });
+
+  it('POST /v1/events admits such a batch (no 429 that could never pass) and limits what follows', async () => {
+    const l = await fx.ledger({
+      rateLimit: { perAddress: false, perSubject: { limit: 5, windowSeconds: 60 } },
+    });
+    const url = await l.listen(0);
+    const subject = createSubjectId();
+    const before = await l.store.treeSize();
+    const batch = Array.from({ length: 6 }, () => makeEvent({ subject }));
+    const r = await send(`${url}/v1/events`, 'POST', {}, batch);
+    expect(r.status).toBe(200);
+    expect(r.body.receipts).toHaveLength(6);
+    // The batch left the bucket in debt: the subject's next event waits until it is paid.
+    const next = await send(`${url}/v1/events`, 'POST', {}, [makeEvent({ subject })]);
+    expect(next.status).toBe(429);
+    // 1 token owed plus 1 needed, at 5 per minute: 24 s.
+    expect(Number(next.headers.get('retry-after'))).toBe(24);
+    expect(await l.store.treeSize()).toBe(before + 6);
   });
 });
