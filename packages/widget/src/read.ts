@@ -14,6 +14,7 @@ import {
   separatePurposes,
 } from '@assent/core';
 import { KEPT, type Kept } from './lib/kept.js';
+import { dirOf } from './lib/locale.js';
 import { readLocal } from './lib/local.js';
 import { textsOf } from './ui/state.js';
 
@@ -37,9 +38,21 @@ export interface ReadResult {
   labels: Record<string, string>;
 }
 
-/** The floating button's label in each of the config's locales (the loader has no texts). */
+/**
+ * The floating button's label in each of the config's locales (the loader has no texts). The
+ * loader lets the label's first strong character set the button's direction (`dir="auto"`), which
+ * is right for every built-in and configured label; a right-to-left locale without its own label
+ * shows the English one, so that one starts with a right-to-left mark, invisible and silent, which
+ * keeps the button at the end where right-to-left pages expect it.
+ */
 const labelsOf = (config: AssentConfig): Record<string, string> =>
-  Object.fromEntries(config.locales.map((l) => [l, textsOf(config, l)('settings')]));
+  Object.fromEntries(
+    config.locales.map((l) => [
+      l,
+      config.ui?.texts?.[l]?.settings ??
+        (dirOf(l) === 'rtl' ? '\u200f' : '') + textsOf(config, l)('settings'),
+    ]),
+  );
 
 /**
  * Read the stored decision against the config: definition hashes (Web Crypto, or the JavaScript

@@ -19,6 +19,11 @@ beforeAll(async () => {
   h.server.route('/', storePage({ config: storeConfig() }));
   h.server.route('/zh', storePage({ config: storeConfig(), lang: 'zh-CN' }));
   h.server.route('/ar', storePage({ config: arabicConfig(), lang: 'ar' }));
+  // An Arabic config that leaves the floating button's label to the built-in English one.
+  const plain = arabicConfig();
+  delete (plain.ui!.texts.ar as Partial<Record<string, string>>).settings;
+  delete (plain.ui!.texts.en as Partial<Record<string, string>> | undefined)?.settings;
+  h.server.route('/ar-en-label', storePage({ config: plain, lang: 'ar' }));
 });
 afterAll(() => h?.close());
 
@@ -111,6 +116,15 @@ describe('accessibility in Chromium', () => {
     expect(layout.closeOnLeft).toBe(true);
     await page.locator(sel.settings).waitFor();
     expect(await page.locator(sel.settings).textContent()).toBe('إعدادات الخصوصية');
+    const button = await page.locator(sel.settings).boundingBox();
+    expect(button!.x).toBeGreaterThan(640);
+    await context.close();
+  });
+
+  it('keeps the floating button at the end of a right-to-left page even with the English label', async () => {
+    const { page, context } = await open(h, '/ar-en-label');
+    await page.locator(sel.settings).waitFor();
+    expect(await page.locator(sel.settings).textContent()).toContain('Privacy settings');
     const button = await page.locator(sel.settings).boundingBox();
     expect(button!.x).toBeGreaterThan(640);
     await context.close();
