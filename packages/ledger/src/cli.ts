@@ -34,8 +34,9 @@ Commands
   tokens list                    List tokens (id, scopes, label, dates)
   tokens revoke <id>             Revoke a token
   verify                         Recompute every leaf and the tree; exit 1 naming the first tampered seq
-  export                         Write entries as NDJSON (--format native|iso27560|kantara, --out <file>)
-  purge --older-than <P...>      Erase consent bodies older than an ISO 8601 duration (leaves stay)
+  export                         Write entries as NDJSON
+  purge --older-than <P...>      Erase consent bodies older than an ISO 8601 duration (leaves stay);
+                                 on SQLite only with the server stopped (else POST /v1/purge)
 
 Storage and keys (every command)
   --db <file>                    SQLite database (default ./assent-ledger.db)
@@ -56,6 +57,21 @@ serve
   --signing-threads <n>          Worker threads signing receipts
   --signing-backend <name>       auto (default: libsodium if sodium-native loads), libsodium, node:crypto
   --receipt-ttl-seconds <n>      Receipt lifetime (default 31536000)
+
+tokens create
+  --scope <scope>                Scope of the token (repeatable; see Scopes below)
+  --label <text>                 A name for the token, shown by tokens list
+  --expires <P...>               Lifetime as an ISO 8601 duration (P90D, P1Y); default: no expiry
+
+verify
+  --json                         Print the full report as JSON
+
+export
+  --format <name>                native (default), iso27560 or kantara
+  --out <file>                   Write to a file (created owner-only) instead of stdout
+
+keys rotate
+  --receipt-ttl-seconds <n>      Receipt lifetime: the retired key stays published this long plus a day
 
 Scopes: ${SCOPES.join(', ')}
 `;
@@ -224,9 +240,19 @@ async function tokens(sub: string | undefined, arg: string | undefined): Promise
     if (sub === 'create') {
       if (!opts.scope?.length) throw new UsageError('tokens create needs --scope (repeatable)');
       let expiresInSeconds: number | undefined;
-      if (opts.expires) {
+      if (opts.expires !== undefined) {
         const now = new Date();
-        expiresInSeconds = Math.round((now.getTime() - subtractDuration(opts.expires, now).getTime()) / 1000);
+        try {
+          expiresInSeconds = Math.round(
+            (now.getTime() - subtractDuration(opts.expires, now).getTime()) / 1000,
+          );
+        } catch {
+          expiresInSeconds = Number.NaN;
+        }
+        if (!Number.isSafeInteger(expiresInSeconds) || expiresInSeconds < 1)
+          throw new UsageError(
+            `--expires must be an ISO 8601 duration with integer components, e.g. P90D or P1Y (got ${JSON.stringify(opts.expires)})`,
+          );
       }
       let minted: ReturnType<typeof mintToken>;
       try {
@@ -277,7 +303,9 @@ async function verify(): Promise<number> {
       process.stdout.write(
         report.ok
           ? 'OK: the log verifies\n'
-          : `TAMPERED: first bad entry is seq ${report.firstBadSeq ?? '?'}\n`,
+          : report.firstBadSeq === undefined
+            ? 'TAMPERED: no single entry is at fault (see above)\n'
+            : `TAMPERED: first bad entry is seq ${report.firstBadSeq}\n`,
       );
     }
     return report.ok ? 0 : 1;
@@ -303,6 +331,14 @@ async function exportCmd(): Promise<void> {
     });
     const file = opts.out ? createWriteStream(opts.out, { mode: 0o600 }) : undefined;
     const out: NodeJS.WritableStream = file ?? process.stdout;
+    // `assent-ledger export | head -1`: the reader went away, which is the end of the export, not
+    // an error (the access-log record is already written).
+    if (!file)
+      process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') process.exit(0);
+        process.stderr.write(`assent-ledger: stdout: ${e.message}\n`);
+        process.exit(1);
+      });
     const ectx = { controller: o.controller, noticeUrl: o.noticeUrl, issuer: o.issuer ?? 'http://localhost' };
     for await (const line of exportLines(store, format, ectx, 0, end)) {
       if (!out.write(`${line}\n`)) await new Promise((r) => out.once('drain', r));

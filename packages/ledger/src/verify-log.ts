@@ -60,13 +60,19 @@ export interface VerifyOptions {
 export async function verifyStore(store: Store, options: VerifyOptions = {}): Promise<VerifyReport> {
   const pageSize = options.pageSize ?? 5000;
   const problems: VerifyProblem[] = [];
+  // Heads first, then the size: every entry a head read here covers was committed before the head
+  // was signed, so a ledger running meanwhile cannot make a head look larger than the log.
+  const allHeads = await store.treeHeads();
   const size = await store.treeSize();
-  const heads = (await store.treeHeads()).filter((h) => h.treeSize <= size);
-  const later = (await store.treeHeads()).filter((h) => h.treeSize > size);
+  const heads = allHeads.filter((h) => h.treeSize <= size);
+  const later = allHeads.filter((h) => h.treeSize > size);
+  // A signed head over more entries than the log holds: the entries from `size` on were removed
+  // (or the log truncated), so the first missing one is the first bad seq.
   for (const h of later)
     problems.push({
       code: 'ERR_SIZE_MISMATCH',
-      message: `a tree head claims ${h.treeSize} entries; the log has ${size}`,
+      message: `a tree head claims ${h.treeSize} entries; the log has ${size} (entries ${size}..${h.treeSize - 1} are missing)`,
+      seq: size,
     });
   const jwks = options.keys ? createLocalJwks(options.keys as never) : undefined;
   for (const h of heads) {

@@ -110,4 +110,86 @@ describe('assent-ledger CLI (SQLite)', () => {
     expect(h.stdout).toMatch(/purge --older-than/);
     expect((await runCli(['tokens', 'create'], { cwd: fx.dir })).code).toBe(2);
   });
+
+  // audit-4 #12, the CLI's parts.
+  it('--help lists every option docs/ledger.md gives the CLI', async () => {
+    const docs = readFileSync(new URL('../../../docs/ledger.md', import.meta.url), 'utf8');
+    const used = new Set<string>();
+    for (const line of docs.split('\n'))
+      for (const m of line.matchAll(/assent-ledger [a-z][^`#\n]*/g))
+        for (const o of m[0].matchAll(/(?<=\s)--[a-z][a-z-]*/g)) used.add(o[0]);
+    // The guide's own examples: the check reads what it claims to.
+    expect([...used]).toEqual(expect.arrayContaining(['--label', '--expires', '--json', '--older-than']));
+    const help = (await runCli(['--help'])).stdout;
+    for (const o of used) expect(help, o).toMatch(new RegExp(`\\s${o}\\b`));
+  });
+
+  it('tokens create --expires with a bad duration exits 2 and names --expires', async () => {
+    const cwd = fx.dir;
+    for (const bad of ['P1Y2', 'two years', 'P999999Y']) {
+      const r = await runCli(
+        ['tokens', 'create', '--scope', 'audit', '--expires', bad, '--db', join(cwd, 'expires.db')],
+        {
+          cwd,
+        },
+      );
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr).toMatch(/--expires must be an ISO 8601 duration/);
+      expect(r.stderr).not.toMatch(/olderThan/);
+    }
+    const ok = await runCli(
+      ['tokens', 'create', '--scope', 'audit', '--expires', 'P90D', '--db', join(cwd, 'expires.db')],
+      {
+        cwd,
+      },
+    );
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toMatch(/expires \d{4}-/);
+  });
+
+  it('export into a pipe that closes early (| head -1) exits quietly', async () => {
+    const db = join(fx.dir, 'pipe.db');
+    const l = await fx.ledger({ database: db });
+    // More than a pipe buffer (64 KiB) of lines, so the CLI is still writing when the reader leaves.
+    for (let i = 0; i < 8; i++) await l.append(Array.from({ length: 256 }, () => makeEvent()));
+    await l.close();
+    const { spawn } = await import('node:child_process');
+    const { CLI } = await import('./helpers.js');
+    const p = spawn(CLI.command, [...CLI.args, 'export', '--db', db], {
+      cwd: fx.dir,
+      env: CLI.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    p.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const first = await new Promise<string>((resolve) => p.stdout.once('data', (d) => resolve(String(d))));
+    p.stdout.destroy();
+    const code = await new Promise<number | null>((r) => p.on('close', r));
+    expect(JSON.parse(first.split('\n')[0]!).seq).toBe(0);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('verify on a log whose last entries were removed names the first missing seq', async () => {
+    const db = join(fx.dir, 'truncated.db');
+    const l = await fx.ledger({ database: db });
+    await l.append(Array.from({ length: 20 }, () => makeEvent()));
+    expect((await l.store.refreshTreeHead(true))?.treeSize).toBe(20);
+    await l.close();
+    const keyFile = join(fx.dir, 'truncated.key');
+    const { saveKeyStore } = await import('@assent/ledger');
+    await saveKeyStore(keyFile, fx.keys);
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(db);
+    raw.prepare('DELETE FROM entries WHERE seq = 19').run();
+    raw.close();
+    const bad = await runCli(['verify', '--db', db, '--key-file', keyFile]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/ERR_SIZE_MISMATCH: .*entries 19\.\.19 are missing/);
+    expect(bad.stdout).toMatch(/TAMPERED: first bad entry is seq 19\n/);
+    const json = JSON.parse((await runCli(['verify', '--db', db, '--key-file', keyFile, '--json'])).stdout);
+    expect(json).toMatchObject({ ok: false, firstBadSeq: 19, treeSize: 19 });
+  });
 });
