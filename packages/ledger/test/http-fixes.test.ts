@@ -3,8 +3,10 @@
 // separate per-subject buckets, batches larger than the per-subject limit, error paths, the
 // failure log, and a retry that carries a link the first attempt did not. SQLite only: all of this
 // is the HTTP layer, which is the same on both stores.
+import { unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { createSubjectId } from '@assent/core/protocol';
-import { subtractDuration } from '@assent/ledger';
+import { type LedgerOptions, subtractDuration } from '@assent/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter } from '../src/rate-limit.js';
 import { type Fixture, fixture, get, HASH_A, type Json, makeEvent, runCli } from './helpers.js';
@@ -198,5 +200,68 @@ describe('a request with more events for one subject than the per-subject limit 
     // 1 token owed plus 1 needed, at 5 per minute: 24 s.
     expect(Number(next.headers.get('retry-after'))).toBe(24);
     expect(await l.store.treeSize()).toBe(before + 6);
+  });
+});
+
+/** A ledger on its own SQLite file whose store is broken: its WAL is gone before the next commit. */
+async function brokenLedger(name: string, options: LedgerOptions = {}) {
+  const database = join(fx.dir, `${name}.db`);
+  const l = await fx.ledger({ database, signingThreads: 0, ...options });
+  const url = await l.listen(0);
+  expect((await send(`${url}/v1/events`, 'POST', {}, [makeEvent()])).status).toBe(200);
+  unlinkSync(`${database}-wal`);
+  return { l, url };
+}
+
+describe('error paths and messages (audit #12)', () => {
+  it('POST /v1/tokens names expiresInSeconds, with a clear message, when it is out of range', async () => {
+    const l = await fx.ledger();
+    const url = await l.listen(0);
+    const admin = bearer((await l.createToken({ scopes: ['admin'] })).token);
+    for (const expiresInSeconds of [1e300, 9007199254740991, 3_155_760_001, 0, -5, 1.5, '90', null]) {
+      const r = await send(`${url}/v1/tokens`, 'POST', admin, { scopes: ['audit'], expiresInSeconds });
+      expect(r.status, String(expiresInSeconds)).toBe(400);
+      expect(r.body.error).toMatchObject({ code: 'ERR_TOKEN_REQUEST_INVALID', path: '$.expiresInSeconds' });
+      expect(r.body.error.message).toContain('expiresInSeconds must be a positive integer');
+    }
+    const ok = await send(`${url}/v1/tokens`, 'POST', admin, {
+      scopes: ['audit'],
+      expiresInSeconds: 3_155_760_000,
+    });
+    expect(ok.status).toBe(201);
+    expect(Date.parse(ok.body.expiresAt) - Date.parse(ok.body.createdAt)).toBe(3_155_760_000_000);
+    const scopes = await send(`${url}/v1/tokens`, 'POST', admin, { scopes: ['root'] });
+    expect(scopes.body.error).toMatchObject({ code: 'ERR_TOKEN_REQUEST_INVALID', path: '$.scopes' });
+  });
+
+  it('GET /v1/stats names the day that is not a date', async () => {
+    const l = await fx.ledger();
+    const url = await l.listen(0);
+    const audit = bearer((await l.createToken({ scopes: ['audit'] })).token);
+    for (const [query, at] of [
+      ['from=2026-13-01&to=2026-12-31', 'from'],
+      ['from=2026-01-01&to=2026-00-10', 'to'],
+      ['to=2026-02-30', 'to'],
+    ] as const) {
+      const r = await get(`${url}/v1/stats?${query}`, audit);
+      expect(r.status, query).toBe(400);
+      expect(r.body.error).toEqual({
+        code: 'ERR_PARAM_INVALID',
+        message: `${at}: must be a date as YYYY-MM-DD`,
+        path: at,
+      });
+    }
+  });
+
+  it('the 503 of /healthz has an error body with path null, like every error', async () => {
+    const { l, url } = await brokenLedger('healthz-broken');
+    await expect(l.append([makeEvent()])).rejects.toMatchObject({ code: 'ERR_STORAGE_UNAVAILABLE' });
+    const h = await get(`${url}/healthz`);
+    expect(h.status).toBe(503);
+    expect(h.body.error).toEqual({
+      code: 'ERR_STORAGE_UNAVAILABLE',
+      message: expect.any(String),
+      path: null,
+    });
   });
 });

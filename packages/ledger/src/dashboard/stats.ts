@@ -59,8 +59,10 @@ export function parseDayRange(query: URLSearchParams, now = new Date()): DayRang
 }
 
 function checkDay(day: string, name: string): void {
-  // A round trip rejects 2026-02-30, which Date.parse would roll over into March.
-  if (!DAY.test(day) || dayOf(Date.parse(day)) !== day)
+  // A round trip rejects 2026-02-30, which Date.parse would roll over into March; 2026-13-01 does
+  // not parse at all, and dayOf(NaN) would throw its own "Invalid time value" instead.
+  const t = Date.parse(day);
+  if (!DAY.test(day) || Number.isNaN(t) || dayOf(t) !== day)
     throw new RangeError(`${name}: must be a date as YYYY-MM-DD`);
 }
 

@@ -45,6 +45,9 @@ export interface HandlerContext {
 
 type Principal = { kind: 'token'; token: TokenRecord } | { kind: 'link'; sub: string; customer: Buffer };
 
+/** The longest lifetime `POST /v1/tokens` grants: 100 years of 365.25 days. */
+const MAX_TOKEN_LIFETIME_SECONDS = 3_155_760_000;
+
 const PUBLIC_PATHS = new Set(['/.well-known/jwks.json', '/.well-known/gpc.json', '/healthz']);
 
 /**
@@ -145,7 +148,7 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
       return sendJson(res, 503, {
         status: 'unavailable',
         storage: ctx.store.kind,
-        error: { code: 'ERR_STORAGE_UNAVAILABLE', message: broken.message },
+        error: { code: 'ERR_STORAGE_UNAVAILABLE', message: broken.message, path: null },
       });
     return sendJson(res, 200, {
       status: 'ok',
@@ -205,11 +208,28 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
     }
     const body = await jsonBody(req, 4096);
     const b = (body ?? {}) as { scopes?: unknown; label?: unknown; expiresInSeconds?: unknown };
+    const expires = b.expiresInSeconds;
+    // Checked here, not left to mintToken: its errors would be reported at $.scopes, and a lifetime
+    // past the Date range would fail as "Invalid time value". A lifetime of another type was once
+    // ignored, which made a token that never expires.
+    if (
+      expires !== undefined &&
+      (typeof expires !== 'number' ||
+        !Number.isSafeInteger(expires) ||
+        expires <= 0 ||
+        expires > MAX_TOKEN_LIFETIME_SECONDS)
+    )
+      throw new HttpError(
+        400,
+        'ERR_TOKEN_REQUEST_INVALID',
+        `expiresInSeconds must be a positive integer of at most ${MAX_TOKEN_LIFETIME_SECONDS} (100 years)`,
+        '$.expiresInSeconds',
+      );
     let minted: ReturnType<typeof mintToken>;
     try {
       minted = mintToken(b.scopes as string[], {
         label: typeof b.label === 'string' ? b.label : undefined,
-        expiresInSeconds: typeof b.expiresInSeconds === 'number' ? b.expiresInSeconds : undefined,
+        expiresInSeconds: expires,
       });
     } catch (e) {
       throw new HttpError(400, 'ERR_TOKEN_REQUEST_INVALID', (e as Error).message, '$.scopes');
