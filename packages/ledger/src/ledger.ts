@@ -81,6 +81,20 @@ export interface LedgerOptions {
   noticeUrl?: string;
   /** `lastUpdate` (YYYY-MM-DD) of `/.well-known/gpc.json`. */
   gpcLastUpdate?: string;
+  /**
+   * Where the server reports its own failures, one line each: every `500` (method, route with
+   * parameters as names, the error's stack), the store refusing all writes from now on, and
+   * another process writing the same log. Never a request body, query, subject id or address.
+   * Default: the line and a newline on stderr.
+   *
+   * @example
+   * ```ts
+   * const lines: string[] = []
+   * const ledger = await createLedger({ keyFile: './assent-ledger.key', log: (line) => lines.push(line) })
+   * // 'assent-ledger: 500 ERR_INTERNAL on GET /v1/subjects/:subject/consent: Error: ... at ...'
+   * ```
+   */
+  log?: (line: string) => void;
 }
 
 /** A running ledger. */
@@ -178,6 +192,8 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
       throw new TypeError(`corsOrigins: ${String(o)} is not an origin such as https://shop.example`);
   if (options.issuer !== undefined && typeof options.issuer !== 'string')
     throw new TypeError('issuer must be a string');
+  if (options.log !== undefined && typeof options.log !== 'function')
+    throw new TypeError('log must be a function');
   const signingBackend = options.signingBackend ?? 'auto';
   if (!SIGNING_BACKENDS.includes(signingBackend))
     throw new TypeError(`signingBackend must be one of ${SIGNING_BACKENDS.join(', ')}`);
@@ -252,6 +268,7 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
     controller: options.controller,
     noticeUrl: options.noticeUrl,
     gpcLastUpdate: options.gpcLastUpdate,
+    log: options.log,
   });
   // Keep-alive longer than common load balancers' idle timeout (60 s), so they close first; slow or
   // stalled clients (slowloris) are cut off instead of holding sockets.

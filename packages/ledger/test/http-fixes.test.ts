@@ -6,8 +6,8 @@
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSubjectId } from '@assent/core/protocol';
-import { type LedgerOptions, subtractDuration } from '@assent/ledger';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LedgerOptions, LogConflict, subtractDuration } from '@assent/ledger';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RateLimiter } from '../src/rate-limit.js';
 import { type Fixture, fixture, get, HASH_A, type Json, makeEvent, runCli } from './helpers.js';
 
@@ -254,7 +254,7 @@ describe('error paths and messages (audit #12)', () => {
   });
 
   it('the 503 of /healthz has an error body with path null, like every error', async () => {
-    const { l, url } = await brokenLedger('healthz-broken');
+    const { l, url } = await brokenLedger('healthz-broken', { log: () => {} });
     await expect(l.append([makeEvent()])).rejects.toMatchObject({ code: 'ERR_STORAGE_UNAVAILABLE' });
     const h = await get(`${url}/healthz`);
     expect(h.status).toBe(503);
@@ -263,5 +263,104 @@ describe('error paths and messages (audit #12)', () => {
       message: expect.any(String),
       path: null,
     });
+  });
+});
+
+describe('the failure log (audit #6)', () => {
+  it('writes one line per 500, with route and stack, without subject ids, query or body', async () => {
+    const lines: string[] = [];
+    const l = await fx.ledger({ log: (line) => lines.push(line) });
+    const url = await l.listen(0);
+    const reader = bearer((await l.createToken({ scopes: ['read:subject'] })).token);
+    const store = l.store as unknown as Record<string, unknown>;
+    store.subjectEntries = async () => {
+      throw new Error('boom-read');
+    };
+    const subject = createSubjectId();
+    const r = await get(`${url}/v1/subjects/${subject}/consent?note=secret-query`, reader);
+    expect(r.status).toBe(500);
+    expect(r.body.error).toEqual({ code: 'ERR_INTERNAL', message: 'internal error', path: null });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^assent-ledger: 500 ERR_INTERNAL on GET \/v1\/subjects\/:subject\/consent: Error: boom-read at /,
+    );
+    expect(lines[0]).not.toContain('\n');
+    expect(lines[0]).not.toContain(subject);
+    expect(lines[0]).not.toContain('secret-query');
+
+    store.append = async () => {
+      throw new Error('boom-write');
+    };
+    const ev = makeEvent();
+    expect((await send(`${url}/v1/events`, 'POST', {}, [ev])).status).toBe(500);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain('500 ERR_INTERNAL on POST /v1/events: Error: boom-write');
+    for (const personal of [ev.id, ev.subject]) expect(lines[1]).not.toContain(personal);
+    // 4xx answers are the client's business, not the operator's.
+    expect((await get(`${url}/v1/subjects/nope/consent`, reader)).status).toBe(400);
+    expect((await get(`${url}/v1/nothing-here`)).status).toBe(404);
+    expect(lines).toHaveLength(2);
+  });
+
+  it('writes one line when the store breaks, however many requests fail after', async () => {
+    const lines: string[] = [];
+    const { url } = await brokenLedger('log-broken', { log: (line) => lines.push(line) });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++)
+      statuses.push((await send(`${url}/v1/events`, 'POST', {}, [makeEvent()])).status);
+    expect(statuses).toEqual([503, 503, 503]);
+    expect((await get(`${url}/healthz`)).status).toBe(503);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^assent-ledger: storage broken: every write is refused until the ledger is restarted: /,
+    );
+    expect(lines[0]).not.toContain('\n');
+  });
+
+  it('notices a store that broke in the background at the next request, a health check too', async () => {
+    const lines: string[] = [];
+    const { l, url } = await brokenLedger('log-broken-bg', { log: (line) => lines.push(line) });
+    await expect(l.append([makeEvent()])).rejects.toMatchObject({ code: 'ERR_STORAGE_UNAVAILABLE' });
+    expect(lines).toHaveLength(0);
+    expect((await get(`${url}/healthz`)).status).toBe(503);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('storage broken');
+  });
+
+  it('writes a line when another process moved the log, at most one per 10 s', async () => {
+    const lines: string[] = [];
+    const l = await fx.ledger({ log: (line) => lines.push(line) });
+    const url = await l.listen(0);
+    (l.store as unknown as Record<string, unknown>).append = async () => {
+      throw new LogConflict('the database log moved under this process');
+    };
+    for (let i = 0; i < 3; i++) {
+      const r = await send(`${url}/v1/events`, 'POST', {}, [makeEvent()]);
+      expect(r.status).toBe(503);
+      expect(r.body.error.code).toBe('ERR_LOG_CONFLICT');
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('assent-ledger: log conflict: another process wrote to this ledger');
+    expect(lines[0]).toContain('the database log moved under this process');
+  });
+
+  it('writes to stderr by default, and refuses a log that is not a function', async () => {
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const l = await fx.ledger();
+      const url = await l.listen(0);
+      (l.store as unknown as Record<string, unknown>).treeSize = async () => {
+        throw new Error('boom-health');
+      };
+      expect((await get(`${url}/healthz`)).status).toBe(500);
+      const written = spy.mock.calls.map((c) => String(c[0])).filter((t) => t.includes('boom-health'));
+      expect(written).toHaveLength(1);
+      expect(written[0]).toMatch(
+        /^assent-ledger: 500 ERR_INTERNAL on GET \/healthz: Error: boom-health at .*\n$/,
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    await expect(fx.ledger({ log: 'stderr' as never })).rejects.toThrow(/log must be a function/);
   });
 });

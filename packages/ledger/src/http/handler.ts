@@ -15,6 +15,7 @@ import { currentConsent, historyOf } from '../subject.js';
 import { subtractDuration } from '../duration.js';
 import type { Outcome, Store, TokenRecord } from '../store/store.js';
 import { mintToken, type Scope, type TokenResolver } from '../tokens.js';
+import { FailureLog, type LogLine } from './failure-log.js';
 import { decodeSegment, HttpError, readBody, sendError, sendJson, toHttpError } from './respond.js';
 
 /** Everything the handler needs, assembled by createLedger. */
@@ -41,6 +42,8 @@ export interface HandlerContext {
   controller: Controller | undefined;
   noticeUrl: string | undefined;
   gpcLastUpdate: string | undefined;
+  /** Where failure lines go (500s, a broken store, log conflicts); default stderr. */
+  log?: LogLine | undefined;
 }
 
 type Principal = { kind: 'token'; token: TokenRecord } | { kind: 'link'; sub: string; customer: Buffer };
@@ -68,8 +71,19 @@ const PUBLIC_PATHS = new Set(['/.well-known/jwks.json', '/.well-known/gpc.json',
  */
 export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: ServerResponse) => void {
   if (ctx.perSubject && !ctx.perSubjectRead) ctx.perSubjectRead = new RateLimiter(ctx.perSubject.rule);
+  const failures = new FailureLog(ctx.log);
   return (req, res) => {
-    handle(ctx, req, res).catch((e) => sendError(res, toHttpError(e)));
+    handle(ctx, req, res).then(
+      // A store breaks in the background (a failed WAL sync): the next request, a health check
+      // included, notices it, so the operator reads why without waiting for a failed write.
+      () => failures.storage(ctx.store.broken),
+      (e) => {
+        const answer = toHttpError(e);
+        failures.failed(req, e, answer);
+        failures.storage(ctx.store.broken);
+        sendError(res, answer);
+      },
+    );
   };
 }
 
