@@ -3,10 +3,12 @@
 // separate per-subject buckets, batches larger than the per-subject limit, error paths, the
 // failure log, and a retry that carries a link the first attempt did not. SQLite only: all of this
 // is the HTTP layer, which is the same on both stores.
+import { generateKeyPairSync } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSubjectId } from '@assent/core/protocol';
 import { type LedgerOptions, LogConflict, subtractDuration } from '@assent/ledger';
+import { createLinkToken } from '@assent/verifier';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RateLimiter } from '../src/rate-limit.js';
 import { type Fixture, fixture, get, HASH_A, type Json, makeEvent, runCli } from './helpers.js';
@@ -362,5 +364,42 @@ describe('the failure log (audit #6)', () => {
       spy.mockRestore();
     }
     await expect(fx.ledger({ log: 'stderr' as never })).rejects.toThrow(/log must be a function/);
+  });
+});
+
+describe('a retry that carries a link the first attempt did not (audit #10, protocol.md 3.1)', () => {
+  it('is answered with the stored receipt and links nothing; a new event with the link does', async () => {
+    const storefront = generateKeyPairSync('ed25519');
+    const jwk = { ...storefront.publicKey.export({ format: 'jwk' }), kid: 'shop-1' };
+    const l = await fx.ledger({ linkKeys: { keys: [jwk] } });
+    const url = await l.listen(0);
+    const link = (subject: string) =>
+      createLinkToken({ customerId: 'cust-42', subject, key: storefront.privateKey, kid: 'shop-1' });
+    const [a, b] = [createSubjectId(), createSubjectId()];
+    expect(
+      (await send(`${url}/v1/events`, 'POST', {}, [makeEvent({ subject: a, link: await link(a) })])).status,
+    ).toBe(200);
+    const first = makeEvent({ subject: b });
+    const r1 = await send(`${url}/v1/events`, 'POST', {}, [first]);
+    const size = await l.store.treeSize();
+    const retry = await send(`${url}/v1/events`, 'POST', {}, [{ ...first, link: await link(b) }]);
+    // Byte-identical receipt, no new entry: a retry.
+    expect(retry.status).toBe(200);
+    expect(retry.body.receipts).toEqual(r1.body.receipts);
+    expect(await l.store.treeSize()).toBe(size);
+    // ...and no link: A's link token cannot read B.
+    const asA = { authorization: `Link ${await link(a)}` };
+    expect((await get(`${url}/v1/subjects/${b}/history`, asA)).status).toBe(403);
+    // The link is still verified: a retry with a link for another subject is refused.
+    const wrong = await send(`${url}/v1/events`, 'POST', {}, [{ ...first, link: await link(a) }]);
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error).toMatchObject({ code: 'ERR_LINK_INVALID', path: '$[0].link' });
+    // The documented way: the link travels with a new event.
+    expect(
+      (await send(`${url}/v1/events`, 'POST', {}, [makeEvent({ subject: b, link: await link(b) })])).status,
+    ).toBe(200);
+    const read = await get(`${url}/v1/subjects/${b}/history`, asA);
+    expect(read.status).toBe(200);
+    expect([...read.body.subjects].sort()).toEqual([a, b].sort());
   });
 });
