@@ -5,7 +5,14 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { AssentError } from '@assent/core/protocol';
 import { subtractDuration } from './duration.js';
-import { EXPORT_FORMATS, type ExportFormat } from './export.js';
+import { validateConfig } from '@assent/core';
+import {
+  EXPORT_FORMATS,
+  type ExportContext,
+  type ExportFormat,
+  exportUnconfigured,
+  purposeFactsOf,
+} from './export.js';
 import { exportLines } from './http/handler.js';
 import {
   importKeyStore,
@@ -45,6 +52,8 @@ Storage and keys (every command)
   --key-file <file>              Key file (default ./assent-ledger.key); ASSENT_LEDGER_KEY may hold the
                                  key document instead
   --config <file>                JSON file with ledger options (corsOrigins, issuer, controller, ...)
+  --site-config <file>           The storefront's Assent config: controller, notice URL and purpose
+                                 facts (data categories, sensitive ones, third parties) for exports
 
 serve
   --port <n>                     Port (default 8787)
@@ -93,6 +102,7 @@ const { values: opts, positionals } = (() => {
         issuer: { type: 'string' },
         'cors-origin': { type: 'string', multiple: true },
         'link-jwks': { type: 'string' },
+        'site-config': { type: 'string' },
         'require-ingest-token': { type: 'boolean' },
         'trust-proxy': { type: 'boolean' },
         'signing-threads': { type: 'string' },
@@ -130,15 +140,24 @@ function readJson(file: string, what: string): unknown {
 
 /** Options from --config, then flags and environment on top. */
 function ledgerOptions(): LedgerOptions {
-  const fromFile = (opts.config ? readJson(opts.config, '--config') : {}) as LedgerOptions & {
+  const fromFile = (opts.config ? readJson(opts.config, '--config') : {}) as Omit<
+    LedgerOptions,
+    'siteConfig'
+  > & {
     linkJwks?: string;
+    siteConfig?: string | object;
   };
-  const o: LedgerOptions = { ...fromFile };
+  const { siteConfig: siteFromFile, ...rest } = fromFile;
+  const o: LedgerOptions = { ...rest };
   const pgUrl = opts.postgres ?? process.env.ASSENT_LEDGER_POSTGRES;
   if (pgUrl) o.postgres = opts.schema ? { connectionString: pgUrl, schema: opts.schema } : pgUrl;
   else o.database = opts.db ?? fromFile.database ?? './assent-ledger.db';
   if (opts.issuer) o.issuer = opts.issuer;
   if (opts['cors-origin']) o.corsOrigins = opts['cors-origin'];
+  // The storefront's Assent config: --site-config, or `siteConfig` in --config (a path or the object).
+  const site = opts['site-config'] ?? siteFromFile;
+  if (typeof site === 'string') o.siteConfig = readJson(site, '--site-config') as object;
+  else if (site !== undefined) o.siteConfig = site;
   const linkFile = opts['link-jwks'] ?? fromFile.linkJwks;
   if (linkFile) o.linkKeys = readJson(linkFile, '--link-jwks') as object;
   delete (o as { linkJwks?: string }).linkJwks;
@@ -155,6 +174,14 @@ function ledgerOptions(): LedgerOptions {
   const ttl = int(opts['receipt-ttl-seconds'], 'receipt-ttl-seconds');
   if (ttl !== undefined) o.receiptTtlSeconds = ttl;
   return o;
+}
+
+function validateConfigOrUsage(value: object) {
+  try {
+    return validateConfig(value);
+  } catch (e) {
+    throw new UsageError(`--site-config: ${(e as Error).message}`);
+  }
 }
 
 const keyFile = () => opts['key-file'] ?? './assent-ledger.key';
@@ -319,6 +346,25 @@ async function exportCmd(): Promise<void> {
   if (!EXPORT_FORMATS.includes(format))
     throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
   const o = ledgerOptions();
+  // The same controller, notice URL and purpose facts as the server's exports (createLedger).
+  const site = o.siteConfig === undefined ? undefined : validateConfigOrUsage(o.siteConfig);
+  const ectx: ExportContext = {
+    controller:
+      o.controller ??
+      (site?.controller.name
+        ? {
+            name: site.controller.name,
+            ...(site.controller.contact ? { contact: site.controller.contact } : {}),
+            ...(site.controller.address ? { address: site.controller.address } : {}),
+          }
+        : undefined),
+    noticeUrl: o.noticeUrl ?? (site && /^https?:\/\//.test(site.notice.url) ? site.notice.url : undefined),
+    // The server's is its listening URL; the CLI knows only a configured one.
+    issuer: o.issuer ?? 'http://localhost',
+    purposes: site ? purposeFactsOf(site) : undefined,
+  };
+  const problem = exportUnconfigured(format, ectx);
+  if (problem) throw new UsageError(`${problem.message} (${problem.code}; --config or --site-config)`);
   const store = await openStore();
   try {
     const end = await store.treeSize();
@@ -339,7 +385,6 @@ async function exportCmd(): Promise<void> {
         process.stderr.write(`assent-ledger: stdout: ${e.message}\n`);
         process.exit(1);
       });
-    const ectx = { controller: o.controller, noticeUrl: o.noticeUrl, issuer: o.issuer ?? 'http://localhost' };
     for await (const line of exportLines(store, format, ectx, 0, end)) {
       if (!out.write(`${line}\n`)) await new Promise((r) => out.once('drain', r));
     }

@@ -5,7 +5,13 @@
 //   DPV status terms, as the DPVCG's implementation guide maps it.
 // - `kantara`: a Kantara Initiative Consent Receipt 1.1 per event (purposes with status `given`;
 //   refusals and withdrawals carry no consent, so a refusal gives an empty purpose list).
-import { canonicalize, type LedgerEntry } from '@assent/core/protocol';
+//
+// A consent receipt states facts about the processing (which data, whether sensitive, which third
+// parties). The log records only the purpose ids and their definition hashes; the facts come from
+// the storefront's Assent config, and only for a purpose whose definition hash in the config is the
+// one the shopper decided on. What the ledger does not know is left out, never asserted as `false`.
+import { type AssentConfig, definitionHash, gradeOf } from '@assent/core';
+import { AssentError, canonicalize, type LedgerEntry } from '@assent/core/protocol';
 import { b64u } from './lib/hash.js';
 import type { EntryRow } from './sequence.js';
 
@@ -20,14 +26,36 @@ import type { EntryRow } from './sequence.js';
 export const EXPORT_FORMATS = ['native', 'iso27560', 'kantara'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
+/**
+ * A postal address, with the schema.org PostalAddress members the Kantara Consent Receipt 1.1
+ * example uses (`streetAddress`, `addressCountry`, an ISO 3166-1 alpha-2 code or a name).
+ */
+export interface PostalAddress {
+  streetAddress?: string;
+  addressCountry?: string;
+}
+
 /** Who is responsible for the processing, for the standard formats. */
 export interface Controller {
   name: string;
   contact?: string;
   email?: string;
   phone?: string;
-  address?: string;
+  /** A string (exported as `{ streetAddress }` in Kantara receipts) or a postal address. */
+  address?: string | PostalAddress;
   url?: string;
+}
+
+/** What a purpose's definition says about the processing, for one definition hash. */
+export interface PurposeFacts {
+  /** The definition hash these facts belong to (`definitionHash` of @assent/core). */
+  hash: string;
+  /** Ids of the data categories the purpose uses. */
+  categories: string[];
+  /** Those of them graded sensitive (sensitive kinds always are). */
+  sensitive: string[];
+  /** Names of the parties the data is provided to: third-party recipients and an overseas recipient. */
+  thirdParties: string[];
 }
 
 export interface ExportContext {
@@ -36,6 +64,80 @@ export interface ExportContext {
   noticeUrl?: string | undefined;
   /** The ledger's issuer URL. */
   issuer: string;
+  /** Facts of the current purpose definitions, by purpose id (see {@link purposeFactsOf}). */
+  purposes?: ReadonlyMap<string, PurposeFacts> | undefined;
+}
+
+/**
+ * An export format needs configuration the ledger does not have (the Kantara format without a
+ * controller or a privacy notice URL).
+ *
+ * @example
+ * ```ts
+ * try { for await (const l of ledger.export('kantara')) out.write(l) }
+ * catch (e) { if (e instanceof ExportUnconfigured) console.error(e.message) }
+ * ```
+ */
+export class ExportUnconfigured extends AssentError {
+  static override code = 'ERR_EXPORT_UNCONFIGURED';
+  override readonly code = 'ERR_EXPORT_UNCONFIGURED';
+}
+
+/**
+ * Why `format` cannot be exported with this context, or undefined when it can. Kantara Consent
+ * Receipt 1.1 requires a PII controller and a policy URL; a receipt without them would not be one.
+ * Call it before the first line (and before the access-log record).
+ *
+ * @example
+ * ```ts
+ * const problem = exportUnconfigured('kantara', { issuer, controller, noticeUrl })
+ * if (problem) throw problem
+ * ```
+ */
+export function exportUnconfigured(format: ExportFormat, ctx: ExportContext): ExportUnconfigured | undefined {
+  if (format !== 'kantara') return undefined;
+  const missing = [
+    ...(ctx.controller?.name ? [] : ['controller (name, contact, address)']),
+    ...(ctx.noticeUrl ? [] : ['noticeUrl (an absolute URL of the privacy notice)']),
+  ];
+  if (!missing.length) return undefined;
+  return new ExportUnconfigured(
+    `the kantara format needs ${missing.join(' and ')}: set them in the ledger options or the Assent config`,
+    { path: ctx.controller?.name ? 'noticeUrl' : 'controller' },
+  );
+}
+
+/**
+ * The facts of every purpose of an Assent config, keyed by purpose id, for the standard exports.
+ * The config must be valid (`validateConfig` of @assent/core).
+ *
+ * @example
+ * ```ts
+ * const purposes = purposeFactsOf(validateConfig(JSON.parse(readFileSync('assent.config.json', 'utf8'))))
+ * purposes.get('face-payment') // { hash: '...', categories: ['face', 'payment'], sensitive: ['face'], thirdParties: ['Example Pay'] }
+ * ```
+ */
+export function purposeFactsOf(config: AssentConfig): Map<string, PurposeFacts> {
+  const out = new Map<string, PurposeFacts>();
+  for (const p of config.purposes) {
+    const sensitive = p.categories.filter((id) => {
+      const c = config.categories.find((x) => x.id === id);
+      return c !== undefined && gradeOf(c) === 'sensitive';
+    });
+    const thirdParties = [
+      ...(p.recipients ?? []).filter((r) => r.role !== 'processor').map((r) => r.name ?? 'unnamed recipient'),
+      ...(p.transfer
+        ? [p.transfer.recipient ?? `a recipient in ${p.transfer.country ?? 'another country'}`]
+        : []),
+    ];
+    out.set(p.id, {
+      hash: definitionHash(p, config),
+      categories: [...p.categories],
+      sensitive,
+      thirdParties,
+    });
+  }
+  return out;
 }
 
 const DPV_STATUS: Record<string, string> = {
@@ -96,6 +198,17 @@ function iso27560(e: LedgerEntry, row: EntryRow, ctx: ExportContext): unknown {
 
 function kantara(e: LedgerEntry, ctx: ExportContext): unknown {
   const c = ctx.controller;
+  const given = Object.entries(e.purposes).filter(([, p]) => p.status === 'given');
+  // Facts apply only to the definition the shopper decided on; otherwise they are unknown.
+  const factsOf = (id: string, hash: string) => {
+    const f = ctx.purposes?.get(id);
+    return f && f.hash === hash ? f : undefined;
+  };
+  const known = given.map(([id, p]) => factsOf(id, p.hash));
+  const spi = [...new Set(known.flatMap((f) => f?.sensitive ?? []))];
+  // `sensitive` is true as soon as one consented purpose is known to use sensitive data, false only
+  // when every consented purpose is known not to; otherwise left out.
+  const sensitive = spi.length > 0 ? true : known.every((f) => f !== undefined) ? false : undefined;
   return {
     version: 'KI-CR-v1.1.0',
     jurisdiction: e.jurisdiction,
@@ -104,37 +217,46 @@ function kantara(e: LedgerEntry, ctx: ExportContext): unknown {
     consentReceiptID: e.id,
     language: e.locale,
     piiPrincipalId: e.subject,
-    piiControllers: c
-      ? [
-          {
-            piiController: c.name,
-            contact: c.contact ?? c.name,
-            address: c.address ?? '',
-            email: c.email ?? '',
-            phone: c.phone ?? '',
-            ...(c.url ? { piiControllerUrl: c.url } : {}),
-          },
-        ]
-      : [],
-    policyUrl: ctx.noticeUrl ?? '',
+    ...(c ? { piiControllers: [kantaraController(c)] } : {}),
+    ...(ctx.noticeUrl ? { policyUrl: ctx.noticeUrl } : {}),
     services: [
       {
         service: c?.name ?? ctx.issuer,
-        purposes: Object.entries(e.purposes)
-          .filter(([, p]) => p.status === 'given')
-          .map(([id]) => ({
+        purposes: given.map(([id], i) => {
+          const f = known[i];
+          return {
             purpose: id,
             purposeCategory: [id],
             consentType: 'EXPLICIT',
-            piiCategory: [],
-            primaryPurpose: false,
+            ...(f ? { piiCategory: f.categories } : {}),
             termination: 'Until withdrawn in the preference center, or when the consent expires',
-            thirdPartyDisclosure: false,
-          })),
+            ...(f ? { thirdPartyDisclosure: f.thirdParties.length > 0 } : {}),
+            ...(f?.thirdParties.length ? { thirdPartyName: f.thirdParties.join('; ') } : {}),
+          };
+        }),
       },
     ],
-    sensitive: false,
-    spiCat: [],
+    ...(sensitive === undefined ? {} : { sensitive, spiCat: spi }),
+  };
+}
+
+function kantaraController(c: Controller): unknown {
+  const address =
+    typeof c.address === 'string'
+      ? { streetAddress: c.address }
+      : c.address && (c.address.streetAddress || c.address.addressCountry)
+        ? {
+            ...(c.address.streetAddress ? { streetAddress: c.address.streetAddress } : {}),
+            ...(c.address.addressCountry ? { addressCountry: c.address.addressCountry } : {}),
+          }
+        : undefined;
+  return {
+    piiController: c.name,
+    ...(c.contact ? { contact: c.contact } : {}),
+    ...(address ? { address } : {}),
+    ...(c.email ? { email: c.email } : {}),
+    ...(c.phone ? { phone: c.phone } : {}),
+    ...(c.url ? { piiControllerUrl: c.url } : {}),
   };
 }
 

@@ -5,7 +5,15 @@ import { availableParallelism } from 'node:os';
 import { validateEvents } from '@assent/core/protocol';
 import { createLocalJwks, type KeySet } from '@assent/verifier';
 import { EventConflict, EventErased, StorageUnavailable } from './errors.js';
-import { type Controller, type ExportFormat, EXPORT_FORMATS } from './export.js';
+import { type AssentConfig, validateConfig } from '@assent/core';
+import {
+  type Controller,
+  type ExportContext,
+  type ExportFormat,
+  EXPORT_FORMATS,
+  exportUnconfigured,
+  purposeFactsOf,
+} from './export.js';
 import { createHandler, exportLines } from './http/handler.js';
 import {
   importKeyStore,
@@ -75,10 +83,23 @@ export interface LedgerOptions {
   maxBatchItems?: number;
   /** How often a new tree head is signed while the log grows; default 1000. */
   treeHeadIntervalMs?: number;
-  /** Controller details for the ISO 27560 and Kantara exports. */
+  /**
+   * Controller details for the ISO 27560 and Kantara exports; default: the `controller` of
+   * `siteConfig`. The Kantara format needs one.
+   */
   controller?: Controller;
-  /** Privacy notice URL for the exports. */
+  /**
+   * Absolute URL of the privacy notice, for the exports; default: `siteConfig.notice.url` when it is
+   * absolute. The Kantara format needs one.
+   */
   noticeUrl?: string;
+  /**
+   * The storefront's Assent config (the JSON the widget uses; checked with `validateConfig` of
+   * @assent/core). The Kantara export takes from it, for each purpose whose definition hash is the
+   * one a shopper decided on, the data categories, which are sensitive, and the third parties;
+   * without it (or for a decision on an older definition) these are left out of the receipt.
+   */
+  siteConfig?: AssentConfig | object;
   /** `lastUpdate` (YYYY-MM-DD) of `/.well-known/gpc.json`. */
   gpcLastUpdate?: string;
   /**
@@ -132,7 +153,9 @@ export interface Ledger {
    * Export every entry as NDJSON lines (without the newline). Like `GET /v1/export` and
    * `assent-ledger export`, it is a read of personal data: before the first line is produced, one
    * record is written to the access log (action `export`, `who`, the format and the seq range),
-   * durably. Name the person or job in `who`; without it the record says `api`.
+   * durably. Name the person or job in `who`; without it the record says `api`. The `kantara`
+   * format throws `ERR_EXPORT_UNCONFIGURED` (before logging) without a controller and an absolute
+   * notice URL (options `controller` and `noticeUrl`, or `siteConfig`).
    *
    * @example
    * ```ts
@@ -208,6 +231,21 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
     keys = importKeyStore(data);
   } else throw new TypeError('keys or keyFile is required (or set ASSENT_LEDGER_KEY)');
 
+  // Export facts: explicit options first, then the storefront's config.
+  const site = options.siteConfig === undefined ? undefined : validateConfig(options.siteConfig);
+  const controller: Controller | undefined =
+    options.controller ??
+    (site?.controller.name
+      ? {
+          name: site.controller.name,
+          ...(site.controller.contact ? { contact: site.controller.contact } : {}),
+          ...(site.controller.address ? { address: site.controller.address } : {}),
+        }
+      : undefined);
+  const noticeUrl =
+    options.noticeUrl ?? (site && /^https?:\/\//.test(site.notice.url) ? site.notice.url : undefined);
+  const purposeFacts = site ? purposeFactsOf(site) : undefined;
+
   let linkKeys: KeySet | undefined;
   if (options.linkKeys !== undefined) linkKeys = createLocalJwks(options.linkKeys as never);
 
@@ -265,8 +303,8 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
     trustProxy: options.trustProxy ?? false,
     maxClockSkewSeconds,
     maxEventsPerRequest,
-    controller: options.controller,
-    noticeUrl: options.noticeUrl,
+    controller,
+    noticeUrl,
     gpcLastUpdate: options.gpcLastUpdate,
     log: options.log,
   });
@@ -377,7 +415,9 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
       const { who } = exportOptions;
       if (who !== undefined && (typeof who !== 'string' || who.length === 0 || who.length > 200))
         throw new TypeError('who must be a string of 1 to 200 characters');
-      const ectx = { controller: options.controller, noticeUrl: options.noticeUrl, issuer: ctx.issuer };
+      const ectx: ExportContext = { controller, noticeUrl, issuer: ctx.issuer, purposes: purposeFacts };
+      const problem = exportUnconfigured(format, ectx);
+      if (problem) throw problem;
       const end = await store.treeSize();
       // Logged before the first line is handed out, as the HTTP and CLI exports do.
       await store.logAccess({

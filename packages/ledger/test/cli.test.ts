@@ -1,9 +1,10 @@
 // The assent-ledger CLI, run from source in a child process.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifyReceipt } from '@assent/verifier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Fixture, fixture, get, makeEvent, post, runCli, startServe, tamperBody } from './helpers.js';
+import { SITE } from './site-config.js';
 
 describe('assent-ledger CLI (SQLite)', () => {
   let fx: Fixture;
@@ -58,10 +59,26 @@ describe('assent-ledger CLI (SQLite)', () => {
     const ok = await runCli(['verify'], { cwd });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/OK: the log verifies/);
-    const ex = await runCli(['export', '--format', 'kantara', '--out', join(cwd, 'out.ndjson')], { cwd });
+    // Kantara receipts need a controller and a notice URL: refused without them (audit-4 #8)...
+    const unconfigured = await runCli(['export', '--format', 'kantara'], { cwd });
+    expect(unconfigured.code).toBe(2);
+    expect(unconfigured.stderr).toMatch(/ERR_EXPORT_UNCONFIGURED/);
+    expect(unconfigured.stdout).toBe('');
+    // ...and with the storefront's config, the same controller and service name as over HTTP.
+    writeFileSync(join(cwd, 'site.json'), JSON.stringify(SITE));
+    const ex = await runCli(
+      ['export', '--format', 'kantara', '--site-config', 'site.json', '--out', join(cwd, 'out.ndjson')],
+      { cwd },
+    );
     expect(ex.code).toBe(0);
     const lines = readFileSync(join(cwd, 'out.ndjson'), 'utf8').trimEnd().split('\n');
     expect(lines.map((l) => JSON.parse(l).version)).toEqual(['KI-CR-v1.1.0', 'KI-CR-v1.1.0', 'KI-CR-v1.1.0']);
+    const receipt = JSON.parse(lines[0]!);
+    expect(receipt.services[0].service).toBe('Shop Ltd');
+    expect(receipt.policyUrl).toBe(SITE.notice.url);
+    expect(receipt.piiControllers[0].address).toEqual({ streetAddress: SITE.controller.address });
+    // makeEvent's purposes are not the config's: nothing about them is asserted.
+    expect(receipt).not.toHaveProperty('sensitive');
     expect((await runCli(['export', '--format', 'xml'], { cwd })).code).toBe(2);
 
     const before = await runCli(['keys', 'show'], { cwd });

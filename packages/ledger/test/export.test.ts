@@ -1,6 +1,9 @@
-// Exports outside HTTP: the programmatic ledger.export() and its access log (audit-4 #9).
+// Exports outside HTTP: the programmatic ledger.export() and its access log (audit-4 #9), and
+// what the Kantara Consent Receipt 1.1 export may state (audit-4 #8).
+import { type AssentConfig, definitionHash, validateConfig } from '@assent/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Fixture, fixture, makeEvent } from './helpers.js';
+import { type Fixture, fixture, HASH_A, type Json, makeEvent } from './helpers.js';
+import { SITE } from './site-config.js';
 
 describe('ledger.export()', () => {
   let fx: Fixture;
@@ -43,5 +46,132 @@ describe('ledger.export()', () => {
     await expect(ledger.export('native', { who: '' }).next()).rejects.toThrow(TypeError);
     await expect(ledger.export('native', { who: 7 as unknown as string }).next()).rejects.toThrow(/who/);
     expect(await ledger.store.accessLog(0, 10)).toEqual([]);
+  });
+});
+
+describe('Kantara Consent Receipt 1.1 export', () => {
+  let fx: Fixture;
+  let site: AssentConfig;
+  const hash = (id: string) => definitionHash(site.purposes.find((p) => p.id === id)!, site);
+  beforeAll(async () => {
+    fx = await fixture('sqlite');
+    site = validateConfig(SITE);
+  });
+  afterAll(async () => {
+    await fx.cleanup();
+  });
+  const receipts = async (l: Awaited<ReturnType<Fixture['ledger']>>): Promise<Json[]> => {
+    const out: Json[] = [];
+    for await (const line of l.export('kantara')) out.push(JSON.parse(line));
+    return out;
+  };
+
+  it('states categories, sensitivity and third parties from the config, only for the definition decided on', async () => {
+    const l = await fx.ledger({ database: `${fx.dir}/kantara.db`, siteConfig: SITE });
+    await l.append([
+      makeEvent({
+        purposes: {
+          analytics: { status: 'given', hash: hash('analytics') },
+          'face-payment': { status: 'given', hash: hash('face-payment') },
+          // Decided on an older definition: what the config says now is not what the shopper was told.
+          abroad: { status: 'given', hash: HASH_A },
+          ads: { status: 'refused', hash: HASH_A },
+        },
+      }),
+      makeEvent({ purposes: { analytics: { status: 'given', hash: hash('analytics') } } }),
+      // A purpose the config does not know.
+      makeEvent({ purposes: { newsletter: { status: 'given', hash: HASH_A } } }),
+    ]);
+    const [a, b, c] = await receipts(l);
+    expect(a.version).toBe('KI-CR-v1.1.0');
+    expect(a.piiControllers).toEqual([
+      {
+        piiController: 'Shop Ltd',
+        contact: 'privacy@shop.example',
+        address: { streetAddress: '1 High St, London' },
+      },
+    ]);
+    expect(a.policyUrl).toBe('https://shop.example/privacy');
+    expect(a.services).toHaveLength(1);
+    expect(a.services[0].service).toBe('Shop Ltd');
+    const byId = Object.fromEntries(a.services[0].purposes.map((p: Json) => [p.purpose, p]));
+    // In the stored (RFC 8785) order of the event's purposes; the refusal is not a consent.
+    expect(Object.keys(byId)).toEqual(['abroad', 'analytics', 'face-payment']);
+    expect(byId.analytics).toMatchObject({ piiCategory: ['browsing'], thirdPartyDisclosure: false });
+    expect(byId.analytics).not.toHaveProperty('thirdPartyName');
+    expect(byId['face-payment']).toMatchObject({
+      piiCategory: ['face', 'payment'],
+      thirdPartyDisclosure: true,
+      thirdPartyName: 'Pay Co',
+    });
+    // Unknown for the stale definition: left out rather than asserted.
+    expect(byId.abroad).not.toHaveProperty('piiCategory');
+    expect(byId.abroad).not.toHaveProperty('thirdPartyDisclosure');
+    for (const p of a.services[0].purposes) expect(p).not.toHaveProperty('primaryPurpose');
+    expect(a).toMatchObject({ sensitive: true, spiCat: ['face'] });
+    // Every consented purpose known, none sensitive: false is then a fact.
+    expect(b).toMatchObject({ sensitive: false, spiCat: [] });
+    // Nothing known: neither stated.
+    expect(c).not.toHaveProperty('sensitive');
+    expect(c).not.toHaveProperty('spiCat');
+    expect(c.services[0].purposes[0]).not.toHaveProperty('thirdPartyDisclosure');
+  });
+
+  it('a transfer abroad is a disclosure to its recipient', async () => {
+    const l = await fx.ledger({ database: `${fx.dir}/kantara-abroad.db`, siteConfig: SITE });
+    await l.append([makeEvent({ purposes: { abroad: { status: 'given', hash: hash('abroad') } } })]);
+    const [r] = await receipts(l);
+    expect(r.services[0].purposes[0]).toMatchObject({
+      piiCategory: ['payment'],
+      thirdPartyDisclosure: true,
+      thirdPartyName: 'Group Pte',
+    });
+    expect(r).toMatchObject({ sensitive: false, spiCat: [] });
+  });
+
+  it('takes an address object as given, and explicit options over the config', async () => {
+    const l = await fx.ledger({
+      database: `${fx.dir}/kantara-address.db`,
+      siteConfig: SITE,
+      controller: { name: 'Shop GmbH', address: { streetAddress: 'Hauptstr. 1', addressCountry: 'DE' } },
+      noticeUrl: 'https://shop.example/datenschutz',
+    });
+    await l.append([makeEvent()]);
+    const [r] = await receipts(l);
+    expect(r.piiControllers).toEqual([
+      { piiController: 'Shop GmbH', address: { streetAddress: 'Hauptstr. 1', addressCountry: 'DE' } },
+    ]);
+    expect(r.policyUrl).toBe('https://shop.example/datenschutz');
+    // No email, phone or contact configured: not written as empty strings.
+    expect(JSON.stringify(r)).not.toContain('""');
+  });
+
+  it('refuses the format without a controller or an absolute notice URL, before logging the export', async () => {
+    const bare = await fx.ledger({ database: `${fx.dir}/kantara-bare.db` });
+    await bare.append([makeEvent()]);
+    await expect(bare.export('kantara').next()).rejects.toMatchObject({
+      code: 'ERR_EXPORT_UNCONFIGURED',
+      path: 'controller',
+    });
+    expect(await bare.store.accessLog(0, 10)).toEqual([]);
+    // The other formats need neither.
+    let n = 0;
+    for await (const _ of bare.export('iso27560')) n++;
+    expect(n).toBe(1);
+    // A root-relative notice URL in the config is not enough for a receipt.
+    const relative = await fx.ledger({
+      database: `${fx.dir}/kantara-relative.db`,
+      siteConfig: { ...SITE, notice: { version: '2026-01', url: '/privacy' } },
+    });
+    await expect(relative.export('kantara').next()).rejects.toMatchObject({
+      code: 'ERR_EXPORT_UNCONFIGURED',
+      path: 'noticeUrl',
+    });
+  });
+
+  it('refuses an invalid site config at start', async () => {
+    await expect(fx.ledger({ siteConfig: { ...SITE, purposes: 'none' } })).rejects.toMatchObject({
+      code: 'ERR_CONFIG_INVALID',
+    });
   });
 });

@@ -539,7 +539,12 @@ describe.each(['sqlite', 'postgres'] as const)('ledger over HTTP (%s)', (backend
       collectionMethod: 'preferences:save',
       piiPrincipalId: e.subject,
       piiControllers: [
-        { piiController: 'Example Shop Ltd', email: 'privacy@shop.example', address: '1 High St, London' },
+        {
+          piiController: 'Example Shop Ltd',
+          email: 'privacy@shop.example',
+          // CR 1.1 models the address as an object (audit-4 #8).
+          address: { streetAddress: '1 High St, London' },
+        },
       ],
       policyUrl: 'https://shop.example/privacy',
       services: [
@@ -547,6 +552,11 @@ describe.each(['sqlite', 'postgres'] as const)('ledger over HTTP (%s)', (backend
       ],
     });
     expect(k.services[0].purposes).toHaveLength(1);
+    // No storefront config: nothing about the data is asserted (it used to say false / []).
+    expect(k).not.toHaveProperty('sensitive');
+    expect(k).not.toHaveProperty('spiCat');
+    expect(k.services[0].purposes[0]).not.toHaveProperty('thirdPartyDisclosure');
+    expect(k.services[0].purposes[0]).not.toHaveProperty('piiCategory');
     const log = await get(`${url}/v1/access-log`, bearer(auditor));
     expect(
       log.body.records.filter((x: { action: string }) => x.action === 'export').length,
