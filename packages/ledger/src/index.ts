@@ -25,7 +25,13 @@ export {
 export { mintToken, SCOPES, type Scope } from './tokens.js';
 export { subtractDuration } from './duration.js';
 export { verifyStore, type VerifyOptions, type VerifyProblem, type VerifyReport } from './verify-log.js';
-export { type Controller, EXPORT_FORMATS, type ExportFormat } from './export.js';
+export {
+  type Controller,
+  EXPORT_FORMATS,
+  type ExportFormat,
+  ExportUnconfigured,
+  type PostalAddress,
+} from './export.js';
 export type { RateLimit } from './rate-limit.js';
 export type { SigningBackend, SigningBackendOption } from './lib/ed25519.js';
 export type { PurposeState } from './subject.js';

@@ -1,6 +1,7 @@
 // Exports outside HTTP: the programmatic ledger.export() and its access log (audit-4 #9), and
 // what the Kantara Consent Receipt 1.1 export may state (audit-4 #8).
 import { type AssentConfig, definitionHash, validateConfig } from '@assent/core';
+import { ExportUnconfigured } from '@assent/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Fixture, fixture, HASH_A, type Json, makeEvent } from './helpers.js';
 import { SITE } from './site-config.js';
@@ -153,6 +154,7 @@ describe('Kantara Consent Receipt 1.1 export', () => {
       code: 'ERR_EXPORT_UNCONFIGURED',
       path: 'controller',
     });
+    await expect(bare.export('kantara').next()).rejects.toBeInstanceOf(ExportUnconfigured);
     expect(await bare.store.accessLog(0, 10)).toEqual([]);
     // The other formats need neither.
     let n = 0;
