@@ -36,17 +36,30 @@ export class RateLimiter {
    */
   take(key: string, cost = 1, now = Date.now()): number {
     if (now - this.#lastSweep > 60_000) this.#sweep(now);
-    const b = this.#buckets.get(key);
-    let tokens = this.#limit;
-    if (b) tokens = Math.min(this.#limit, b.tokens + (now - b.at) * this.#perMs);
+    const tokens = this.#tokens(key, now);
+    const wait = this.#waitFor(tokens, cost);
+    if (!wait) this.#buckets.set(key, { tokens: tokens - cost, at: now });
+    return wait;
+  }
+
+  /**
+   * What {@link take} would answer, taking nothing: a request for several keys checks them all
+   * first, so that a refusal spends no key's budget and its Retry-After still comes true.
+   */
+  wait(key: string, cost = 1, now = Date.now()): number {
+    return this.#waitFor(this.#tokens(key, now), cost);
+  }
+
+  #waitFor(tokens: number, cost: number): number {
     const needed = Math.min(cost, this.#limit);
     // The epsilon absorbs rounding in the refill, so a client waiting exactly Retry-After passes.
-    if (tokens >= needed - 1e-9) {
-      this.#buckets.set(key, { tokens: tokens - cost, at: now });
-      return 0;
-    }
-    this.#buckets.set(key, { tokens, at: now });
+    if (tokens >= needed - 1e-9) return 0;
     return Math.max(1, Math.ceil((needed - tokens) / this.#perMs / 1000));
+  }
+
+  #tokens(key: string, now: number): number {
+    const b = this.#buckets.get(key);
+    return b ? Math.min(this.#limit, b.tokens + (now - b.at) * this.#perMs) : this.#limit;
   }
 
   #sweep(now: number): void {

@@ -203,6 +203,27 @@ describe('a request with more events for one subject than the per-subject limit 
     expect(Number(next.headers.get('retry-after'))).toBe(24);
     expect(await l.store.treeSize()).toBe(before + 6);
   });
+
+  it("a request refused for one subject spends none of its other subjects' budget", async () => {
+    const l = await fx.ledger({
+      rateLimit: { perAddress: false, perSubject: { limit: 2, windowSeconds: 60 } },
+    });
+    const url = await l.listen(0);
+    const [x, y] = [createSubjectId(), createSubjectId()];
+    const post = (subjects: string[]) =>
+      send(
+        `${url}/v1/events`,
+        'POST',
+        {},
+        subjects.map((subject) => makeEvent({ subject })),
+      );
+    expect((await post([y, y])).status).toBe(200);
+    const refused = await post([x, y]);
+    expect(refused.status).toBe(429);
+    // Y's wait: one token at 2 per minute.
+    expect(Number(refused.headers.get('retry-after'))).toBe(30);
+    expect((await post([x, x])).status).toBe(200);
+  });
 });
 
 /** A ledger on its own SQLite file whose store is broken: its WAL is gone before the next commit. */

@@ -397,10 +397,13 @@ async function acceptedItems(ctx: HandlerContext, req: IncomingMessage): Promise
     perSubject.set(e.subject, (perSubject.get(e.subject) ?? 0) + 1);
   }
   if (ctx.perSubject) {
-    for (const [subject, n] of perSubject) {
-      const wait = ctx.perSubject.take(subject, n, now);
-      if (wait) throw rateLimited(wait, 'too many events for this subject');
-    }
+    const limiter = ctx.perSubject;
+    // All subjects first, then take: a refused request spends nothing, and after its Retry-After
+    // (the longest wait of its subjects) every one of them has room again.
+    let wait = 0;
+    for (const [subject, n] of perSubject) wait = Math.max(wait, limiter.wait(subject, n, now));
+    if (wait) throw rateLimited(wait, 'too many events for this subject');
+    for (const [subject, n] of perSubject) limiter.take(subject, n, now);
   }
   const items: EventItem[] = new Array(events.length);
   for (let i = 0; i < events.length; i++) {
