@@ -109,14 +109,13 @@ export function readConsent(config: AssentConfig, options: ReadConsentOptions): 
     );
   };
   // Why a banner purpose needs asking, if it does (see needsPrompt). A refusal survives a change
-  // of definition; a consent does not. Undecided on a first visit (no banner purpose decided), it
-  // is asked only where consent is opt-in; undecided after that, it is new.
+  // of definition; a consent does not. Undecided, it is asked only where consent is opt-in (where
+  // opting out is the model, undecided means allowed, and nothing needs asking): on a first visit
+  // (no banner purpose decided) as such, after that as new.
   const why = (id: string): PromptReason['kind'] | false => {
     const d = saved[id];
     return !d
-      ? banner.some((i) => saved[i])
-        ? 'definition-changed'
-        : rule.model === 'opt-in' && 'first-visit'
+      ? rule.model === 'opt-in' && (banner.some((i) => saved[i]) ? 'definition-changed' : 'first-visit')
       : /^[rw]/.test(d.status)
         ? old(d, rule.refusalReaskDays) && 'reask'
         : !current(id, d)

@@ -259,6 +259,20 @@ describe('createConsent: jurisdictions', () => {
     expect(consent.allows('ads')).toBe(false);
   });
 
+  it('in an opt-out jurisdiction, one recorded decision does not make the others a reason to ask', () => {
+    const now = clock();
+    const storage = memoryStorage();
+    // A Global Privacy Control refusal, or a storefront's own call, records one purpose alone.
+    createConsent(optOut(), { now, storage, jurisdiction: 'US-CA' }).withdraw('ads', 'gpc');
+    const again = createConsent(optOut(), { now, storage, jurisdiction: 'US-CA' });
+    expect(again.needsPrompt()).toEqual({ prompt: false, reasons: [] });
+    expect(again.allows('analytics')).toBe(true);
+    expect(again.allows('ads')).toBe(false);
+    // Where consent is opt-in, the same stored state leaves the undecided purpose to be asked.
+    const optIn = createConsent(optOut(), { now, storage, jurisdiction: 'DE' });
+    expect(optIn.needsPrompt().reasons).toEqual([{ kind: 'definition-changed', purposes: ['analytics'] }]);
+  });
+
   it('falls back from the region to its country, then to the default rule', () => {
     expect(createConsent(optOut(), { jurisdiction: 'US' }).rule.model).toBe('opt-in');
     const byCountry = small({ jurisdictions: { US: { model: 'opt-out', consentMaxAgeDays: 200 } } });

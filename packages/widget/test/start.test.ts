@@ -368,6 +368,31 @@ describe('startAssent', () => {
     }
   });
 
+  it('in an opt-out jurisdiction, a returning GPC visitor gets no banner and downloads the loader only', async () => {
+    const config = storeConfig();
+    config.jurisdictions = {
+      'US-CA': { model: 'opt-out', sale: ['marketing-email'], targetedAds: ['marketing-email'] },
+    };
+    Object.defineProperty(navigator, 'globalPrivacyControl', { value: true, configurable: true });
+    try {
+      const storage = memoryStorage();
+      const first = start({ config, region: 'US-CA', storage, floatingButton: 'off' });
+      await first.api.ready;
+      await vi.waitFor(() => expect(first.api.get('marketing-email')).toMatchObject({ status: 'refused' }));
+      await flush();
+      cleanup();
+      // The refusal GPC recorded is one decision among undecided purposes: no reason to ask.
+      const second = start({ config, region: 'US-CA', storage, floatingButton: 'off' });
+      await second.api.ready;
+      expect(second.events.find(([e]) => e === 'ready')![1]).toMatchObject({ prompt: false });
+      expect(second.load).not.toHaveBeenCalled();
+      expect(second.api.allows('analytics')).toBe(true);
+      expect(second.api.allows('marketing-email')).toBe(false);
+    } finally {
+      Reflect.deleteProperty(navigator, 'globalPrivacyControl');
+    }
+  });
+
   it('reports a UI that fails to load, grants nothing, and tries again on the next request', async () => {
     const load = vi.fn().mockRejectedValueOnce(new Error('offline')).mockImplementation(loadUi);
     const api = startAssent({ config: storeConfig(), loadUi: load, storage: memoryStorage() });
