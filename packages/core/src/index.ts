@@ -82,7 +82,7 @@ export { VERSION } from './version.js';
 // Enforcement in the page (docs/gating.md): gating, storage clearing, Consent Mode, GPC, regions.
 export { createGate, type Gate, type GateOptions, gatePage } from './gate/gating.js';
 export { type PlaceholderOptions, placeholders } from './gate/placeholder.js';
-export { clearPurposeStorage, type StorageRules } from './gate/cookies.js';
+export { type ClearRules, clearPurposeStorage, type StorageRules } from './gate/cookies.js';
 export { clearOnWithdraw, type ConsentSubscription, type PurposeStorage } from './gate/withdrawal.js';
 export {
   connectConsentMode,

@@ -139,6 +139,24 @@ describe('clearOnWithdraw', () => {
     expect(reload).toHaveBeenCalledTimes(1);
   });
 
+  it("never lets a withdrawn purpose's pattern take what an allowed purpose lists, by name or by pattern", () => {
+    const w = page('https://shop.example.com/');
+    for (const c of ['_stats=1', '_stats_shared=1', '_stats_x=1', '_mkt_a=1'])
+      w.document.cookie = `${c};path=/`;
+    for (const k of ['_stats', '_stats_shared', '_mkt_b']) w.localStorage.setItem(k, '1');
+    const shared = [
+      { id: 'analytics', cookies: ['/^_stats/'], localStorage: ['/^_stats/', '/^_mkt_/'] },
+      {
+        id: 'marketing',
+        cookies: ['_stats_shared', '/^_mkt_/'],
+        localStorage: ['_stats_shared', '/^_mkt_/'],
+      },
+    ];
+    clearOnWithdraw(fakeConsent({ marketing: true }), shared, w);
+    expect(names(w)).toEqual(['_mkt_a', '_stats_shared']);
+    expect(Object.keys(w.localStorage).sort()).toEqual(['_mkt_b', '_stats_shared']);
+  });
+
   it('reloads only on a change from allowed to not allowed, and stops when unsubscribed', () => {
     const w = page('https://shop.example.com/');
     const consent = fakeConsent();

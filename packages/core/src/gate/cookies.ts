@@ -7,6 +7,12 @@ export interface StorageRules {
   localStorage?: readonly string[];
 }
 
+/** {@link clearPurposeStorage}'s rules: what to delete, and what to keep although it matches. */
+export interface ClearRules extends StorageRules {
+  /** Entries of purposes still allowed: a name any of them matches is never deleted. */
+  keep?: StorageRules;
+}
+
 // Entries starting with `/` are patterns; cookie names and storage keys never start with one.
 const matcher =
   (list: readonly string[] = []) =>
@@ -29,12 +35,19 @@ const matcher =
  * @example
  * ```ts
  * clearPurposeStorage({ cookies: ['_ga', '/^_ga_/', '_gid'], localStorage: ['/^_hj/'] })
+ * // A pattern of a withdrawn purpose, but a name an allowed purpose lists stays:
+ * clearPurposeStorage({ cookies: ['/^_stats/'], keep: { cookies: ['_stats_shared'] } })
  * ```
  */
-export function clearPurposeStorage(rules: StorageRules, win: Window = window): void {
+export function clearPurposeStorage(rules: ClearRules, win: Window = window): void {
   const { document: doc, location: loc } = win;
-  const isCookie = matcher(rules.cookies);
-  const isKey = matcher(rules.localStorage);
+  const kept = (list: readonly string[] | undefined, keepList: readonly string[] | undefined) => {
+    const is = matcher(list);
+    const keep = matcher(keepList);
+    return (name: string) => is(name) && !keep(name);
+  };
+  const isCookie = kept(rules.cookies, rules.keep?.cookies);
+  const isKey = kept(rules.localStorage, rules.keep?.localStorage);
   const names = new Set<string>();
   if (rules.cookies?.length)
     for (const c of doc.cookie.split('; ')) {

@@ -34,22 +34,18 @@ export function clearOnWithdraw(
 ): () => void {
   const was: Record<string, boolean> = {};
   const sweep = (changed?: unknown) => {
-    const keep = new Set<string>();
-    const drop: { cookies: string[]; localStorage: string[] } = { cookies: [], localStorage: [] };
+    const keep: { cookies: string[]; localStorage: string[] } = { cookies: [], localStorage: [] };
+    const drop: typeof keep = { cookies: [], localStorage: [] };
     let reload = false;
     for (const p of purposes) {
       const ok = consent.allows(p.id);
       if (changed && was[p.id] && !ok && p.reloadOnWithdraw) reload = true;
       was[p.id] = ok;
-      for (const k of ['cookies', 'localStorage'] as const)
-        for (const x of p[k] ?? []) {
-          if (ok) keep.add(x);
-          else drop[k].push(x);
-        }
+      for (const k of ['cookies', 'localStorage'] as const) (ok ? keep : drop)[k].push(...(p[k] ?? []));
     }
-    drop.cookies = drop.cookies.filter((x) => !keep.has(x));
-    drop.localStorage = drop.localStorage.filter((x) => !keep.has(x));
-    clearPurposeStorage(drop, win);
+    // Matched name by name: a withdrawn purpose's pattern never takes a cookie or key that an
+    // allowed purpose lists, by name or by pattern.
+    clearPurposeStorage({ ...drop, keep }, win);
     if (reload) win.location.reload();
   };
   sweep();
