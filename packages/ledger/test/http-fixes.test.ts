@@ -10,6 +10,7 @@ import { createSubjectId } from '@assent/core/protocol';
 import { type LedgerOptions, LogConflict, subtractDuration } from '@assent/ledger';
 import { createLinkToken } from '@assent/verifier';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { routeOf } from '../src/http/failure-log.js';
 import { RateLimiter } from '../src/rate-limit.js';
 import { type Fixture, fixture, get, HASH_A, type Json, makeEvent, runCli } from './helpers.js';
 
@@ -422,5 +423,20 @@ describe('a retry that carries a link the first attempt did not (audit #10, prot
     const read = await get(`${url}/v1/subjects/${b}/history`, asA);
     expect(read.status).toBe(200);
     expect([...read.body.subjects].sort()).toEqual([a, b].sort());
+  });
+});
+
+describe('routeOf (the failure log names routes, never ids)', () => {
+  it('replaces path parameters by their names and cuts unknown text', () => {
+    const id = createSubjectId();
+    expect(routeOf(`/v1/subjects/${id}`)).toBe('/v1/subjects/:subject');
+    expect(routeOf(`/v1/subjects/${id}/history`)).toBe('/v1/subjects/:subject/history');
+    expect(routeOf(`/v1/subjects/${id}/x/y`)).toBe('/v1/subjects/(other)');
+    expect(routeOf(`/v1/dashboard/subjects/${id}/history`)).toBe('/v1/dashboard/subjects/:subject/history');
+    expect(routeOf(`/v1/dashboard/subjects/${id}`)).toBe('/v1/dashboard/subjects/(other)');
+    expect(routeOf('/v1/tokens/abc/def')).toBe('/v1/tokens/:id');
+    expect(routeOf('/v1/events')).toBe('/v1/events');
+    expect(routeOf('/v1/%3Cscript%3E')).toBe('(other path)');
+    expect(routeOf(`/${'a'.repeat(100)}`)).toBe('(other path)');
   });
 });

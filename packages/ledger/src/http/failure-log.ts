@@ -19,6 +19,8 @@ const ROUTES = [
   [/^\/v1\/subjects\/[^/]*\/(consent|history)$/, '/v1/subjects/:subject/$1'],
   [/^\/v1\/tokens\/.*$/, '/v1/tokens/:id'],
   [/^\/v1\/dashboard\/subjects\/[^/]*\/history$/, '/v1/dashboard/subjects/:subject/history'],
+  // Whatever else sits under a subject: never the id.
+  [/^\/v1\/(dashboard\/)?subjects\/.*$/, '/v1/$1subjects/(other)'],
 ] as const;
 
 /** The route of a path, its parameters replaced by their names (`/v1/subjects/:subject/consent`). */
