@@ -83,7 +83,12 @@ export { VERSION } from './version.js';
 export { createGate, type Gate, type GateOptions, gatePage } from './gate/gating.js';
 export { type PlaceholderOptions, placeholders } from './gate/placeholder.js';
 export { type ClearRules, clearPurposeStorage, type StorageRules } from './gate/cookies.js';
-export { clearOnWithdraw, type ConsentSubscription, type PurposeStorage } from './gate/withdrawal.js';
+export {
+  clearOnWithdraw,
+  clearStorageOf,
+  type ConsentSubscription,
+  type PurposeStorage,
+} from './gate/withdrawal.js';
 export {
   connectConsentMode,
   type ConsentModeOptions,

@@ -1,6 +1,6 @@
 import { Window } from 'happy-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { clearOnWithdraw, clearPurposeStorage } from '@assent/core';
+import { clearOnWithdraw, clearPurposeStorage, clearStorageOf } from '@assent/core';
 import { fakeConsent } from './gate-fake.js';
 
 const windows: Window[] = [];
@@ -155,6 +155,16 @@ describe('clearOnWithdraw', () => {
     clearOnWithdraw(fakeConsent({ marketing: true }), shared, w);
     expect(names(w)).toEqual(['_mkt_a', '_stats_shared']);
     expect(Object.keys(w.localStorage).sort()).toEqual(['_mkt_b', '_stats_shared']);
+  });
+
+  it('clearStorageOf sweeps once, with no subscription and no reload', () => {
+    const w = page('https://shop.example.com/');
+    for (const c of ['_ga=1', '_ga_X=1', '_fbp=1']) w.document.cookie = `${c};path=/`;
+    const reload = vi.spyOn(w.location, 'reload').mockImplementation(() => {});
+    clearStorageOf((id) => id === 'ads', purposes, w);
+    // analytics is not allowed, but ads (allowed) lists _ga too.
+    expect(names(w)).toEqual(['_fbp', '_ga']);
+    expect(reload).not.toHaveBeenCalled();
   });
 
   it('reloads only on a change from allowed to not allowed, and stops when unsubscribed', () => {

@@ -1,5 +1,6 @@
 import {
   type AssentConfig,
+  clearStorageOf,
   type ConsentStorage,
   type ConsentView,
   consentModeUpdateOf,
@@ -88,6 +89,10 @@ export async function readStored(
     gpcSince: since,
   });
   const gpc = gpcRefusals(view, since).length > 0;
+  // A returning visitor's pages apply the kept answers without this module, so storage that tags
+  // wrote for purposes not allowed (before a withdrawal's reload, from another tab, from the
+  // server) goes whenever the module reads a decision.
+  if (k !== undefined) clearStorageOf((id) => view.allows(id), config.purposes);
   const labels = labelsOf(config);
   keep(view, o, digest.policy, k, { text, gpc, labels });
   return { view, policy: digest.policy, gpc, labels };
@@ -97,7 +102,7 @@ export async function readStored(
  * Keep the view's answers for the loader, with what they derive from (see lib/kept.ts), `k` being
  * the stored decision as read. `known` passes what the caller already has (the config text,
  * whether GPC refusals are still to be recorded, the button's labels) so that none is read or
- * derived twice.
+ * derived twice, or `miss` to make the next page read the decision with the module.
  * Only once a decision is stored: before that, nothing goes on the device. Never throws.
  */
 export function keep(
@@ -105,14 +110,18 @@ export function keep(
   o: ReadOptions,
   policy: string,
   k: string | undefined,
-  known: { text?: string; gpc?: boolean; labels?: Record<string, string> } = {},
+  known: { text?: string; gpc?: boolean; labels?: Record<string, string>; miss?: boolean } = {},
 ): void {
   if (k === undefined) return;
   const { rule } = view;
   // Valid until the first decision expires (a consent) or is to be asked again (a refusal); not
-  // at all while the banner must be shown or GPC refusals recorded: the module is needed then.
+  // at all while the banner must be shown or GPC refusals recorded, nor when the caller asks for a
+  // miss (`miss`: the next page must read with the module, which clears storage): the module is
+  // needed then.
   const u =
-    view.needsPrompt().prompt || (known.gpc ?? gpcRefusals(view, gpcSince() ?? Date.now()).length > 0)
+    known.miss ||
+    view.needsPrompt().prompt ||
+    (known.gpc ?? gpcRefusals(view, gpcSince() ?? Date.now()).length > 0)
       ? 0
       : Math.min(
           ...Object.values(view.stored.decisions).map(

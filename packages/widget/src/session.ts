@@ -76,8 +76,17 @@ export function connect(o: SessionOptions, { view, policy }: ReadResult): Sessio
   // the page hears of the change.
   clearOnWithdraw(consent, config.purposes);
   consent.subscribe(o.changed);
-  // From the first decision on, the loader answers from what is kept, without this module.
-  consent.subscribe(() => keep(consent, o, policy, storedKey(o.storage)));
+  // From the first decision on, the loader answers from what is kept, without this module. Except
+  // on the page after a withdrawal that reloads (`reloadOnWithdraw`): the tags ran until this page
+  // went and may have written their storage again, so that page reads with the module, which
+  // clears it.
+  consent.subscribe((c) =>
+    keep(consent, o, policy, storedKey(o.storage), {
+      miss: config.purposes.some(
+        (p) => p.reloadOnWithdraw && c.changed.includes(p.id) && !consent.allows(p.id),
+      ),
+    }),
+  );
   const gpcHonoured = applyGpc(consent).honoured;
   return {
     consent,

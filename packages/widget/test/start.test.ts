@@ -393,6 +393,46 @@ describe('startAssent', () => {
     }
   });
 
+  it('clears what refused purposes left whenever the module reads a returning decision', async () => {
+    const storage = await returning((c) => c.set({ analytics: false, 'marketing-email': false }));
+    // Written by a tag in another tab, or by the server: the analytics purpose lists both.
+    // biome-ignore lint/suspicious/noDocumentCookie: a cookie as a tag would leave it
+    document.cookie = '_stats=1; path=/';
+    // biome-ignore lint/suspicious/noDocumentCookie: a cookie as a tag would leave it
+    document.cookie = '_stats_x=1; path=/';
+    localStorage.clear();
+    const t = start({ storage, floatingButton: 'off' });
+    await t.api.ready;
+    expect(t.load).toHaveBeenCalledOnce();
+    expect(document.cookie).not.toMatch(/_stats/);
+  });
+
+  it('after a withdrawal that reloads the page, the next page reads with the module and clears what the tag wrote meanwhile', async () => {
+    const config = storeConfig();
+    Object.assign(config.purposes[1]!, { reloadOnWithdraw: true });
+    const storage = await returning((c) => c.set({ analytics: true, 'marketing-email': false }), config);
+    const reload = vi.spyOn(location, 'reload').mockImplementation(() => {});
+    const first = start({ storage, config, floatingButton: 'off' });
+    await first.api.ready;
+    expect(first.load).not.toHaveBeenCalled();
+    await first.api.withdraw('analytics');
+    expect(reload).toHaveBeenCalledOnce();
+    // The tag ran until the page went, and wrote its cookie again.
+    // biome-ignore lint/suspicious/noDocumentCookie: a cookie as the tag would leave it
+    document.cookie = '_stats=2; path=/';
+    cleanup();
+    const second = start({ storage, config, floatingButton: 'off' });
+    await second.api.ready;
+    expect(second.load).toHaveBeenCalledOnce();
+    expect(document.cookie).not.toMatch(/_stats/);
+    expect(second.api.allows('analytics')).toBe(false);
+    // And the page after that answers from what is kept again.
+    cleanup();
+    const third = start({ storage, config, floatingButton: 'off' });
+    await third.api.ready;
+    expect(third.load).not.toHaveBeenCalled();
+  });
+
   it('reports a UI that fails to load, grants nothing, and tries again on the next request', async () => {
     const load = vi.fn().mockRejectedValueOnce(new Error('offline')).mockImplementation(loadUi);
     const api = startAssent({ config: storeConfig(), loadUi: load, storage: memoryStorage() });

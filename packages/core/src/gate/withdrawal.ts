@@ -14,11 +14,33 @@ export interface ConsentSubscription {
 }
 
 /**
+ * Delete what the purposes that are not allowed left in the browser, once: their cookies and
+ * `localStorage` keys, except what an allowed purpose matches too (by name or by pattern).
+ *
+ * @example
+ * ```ts
+ * clearStorageOf((id) => view.allows(id), config.purposes)
+ * ```
+ */
+export function clearStorageOf(
+  allows: (id: string) => boolean,
+  purposes: readonly PurposeStorage[],
+  win: Window = window,
+): void {
+  const keep: { cookies: string[]; localStorage: string[] } = { cookies: [], localStorage: [] };
+  const drop: typeof keep = { cookies: [], localStorage: [] };
+  for (const p of purposes)
+    for (const k of ['cookies', 'localStorage'] as const)
+      (allows(p.id) ? keep : drop)[k].push(...(p[k] ?? []));
+  clearPurposeStorage({ ...drop, keep }, win);
+}
+
+/**
  * Delete what each purpose that is not allowed left in the browser: now (storage written before
- * the shopper chose, or in another tab) and after every consent change. An entry that an allowed
- * purpose also lists is kept. When a purpose with `reloadOnWithdraw` goes from allowed to not
- * allowed, the page reloads: a script that already ran cannot be un-run, and its timers, listeners
- * and globals live until the page goes. Returns the unsubscribe function.
+ * the shopper chose, or in another tab) and after every consent change ({@link clearStorageOf}).
+ * When a purpose with `reloadOnWithdraw` goes from allowed to not allowed, the page reloads: a
+ * script that already ran cannot be un-run, and its timers, listeners and globals live until the
+ * page goes. Returns the unsubscribe function.
  *
  * @example
  * ```ts
@@ -34,18 +56,13 @@ export function clearOnWithdraw(
 ): () => void {
   const was: Record<string, boolean> = {};
   const sweep = (changed?: unknown) => {
-    const keep: { cookies: string[]; localStorage: string[] } = { cookies: [], localStorage: [] };
-    const drop: typeof keep = { cookies: [], localStorage: [] };
     let reload = false;
     for (const p of purposes) {
       const ok = consent.allows(p.id);
       if (changed && was[p.id] && !ok && p.reloadOnWithdraw) reload = true;
       was[p.id] = ok;
-      for (const k of ['cookies', 'localStorage'] as const) (ok ? keep : drop)[k].push(...(p[k] ?? []));
     }
-    // Matched name by name: a withdrawn purpose's pattern never takes a cookie or key that an
-    // allowed purpose lists, by name or by pattern.
-    clearPurposeStorage({ ...drop, keep }, win);
+    clearStorageOf((id) => consent.allows(id), purposes, win);
     if (reload) win.location.reload();
   };
   sweep();
