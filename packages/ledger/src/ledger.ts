@@ -305,6 +305,7 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
     maxEventsPerRequest,
     controller,
     noticeUrl,
+    purposes: purposeFacts,
     gpcLastUpdate: options.gpcLastUpdate,
     log: options.log,
   });

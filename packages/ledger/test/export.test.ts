@@ -1,9 +1,9 @@
-// Exports outside HTTP: the programmatic ledger.export() and its access log (audit-4 #9), and
-// what the Kantara Consent Receipt 1.1 export may state (audit-4 #8).
+// Exports: the programmatic ledger.export() and its access log (audit-4 #9), what the Kantara
+// Consent Receipt 1.1 export may state (audit-4 #8), and the same rules for GET /v1/export.
 import { type AssentConfig, definitionHash, validateConfig } from '@assent/core';
 import { ExportUnconfigured } from '@assent/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Fixture, fixture, HASH_A, type Json, makeEvent } from './helpers.js';
+import { type Fixture, fixture, get, HASH_A, type Json, makeEvent } from './helpers.js';
 import { SITE } from './site-config.js';
 
 describe('ledger.export()', () => {
@@ -175,5 +175,78 @@ describe('Kantara Consent Receipt 1.1 export', () => {
     await expect(fx.ledger({ siteConfig: { ...SITE, purposes: 'none' } })).rejects.toMatchObject({
       code: 'ERR_CONFIG_INVALID',
     });
+  });
+});
+
+describe('GET /v1/export?format=kantara', () => {
+  let fx: Fixture;
+  let site: AssentConfig;
+  const hash = (id: string) => definitionHash(site.purposes.find((p) => p.id === id)!, site);
+  beforeAll(async () => {
+    fx = await fixture('sqlite');
+    site = validateConfig(SITE);
+  });
+  afterAll(async () => {
+    await fx.cleanup();
+  });
+  const serve = async (options: Parameters<Fixture['ledger']>[0]) => {
+    const l = await fx.ledger(options);
+    const url = await l.listen(0);
+    const auditor = { authorization: `Bearer ${(await l.createToken({ scopes: ['audit'] })).token}` };
+    return { l, url, auditor };
+  };
+
+  it('states the categories, sensitivity and third parties of the site config, as ledger.export() does', async () => {
+    const { l, url, auditor } = await serve({ database: `${fx.dir}/http-kantara.db`, siteConfig: SITE });
+    await l.append([
+      makeEvent({
+        purposes: {
+          analytics: { status: 'given', hash: hash('analytics') },
+          'face-payment': { status: 'given', hash: hash('face-payment') },
+        },
+      }),
+    ]);
+    const r = await get(`${url}/v1/export?format=kantara`, auditor);
+    expect(r.status).toBe(200);
+    const lines = r.text.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    const k = JSON.parse(lines[0]!);
+    const byId = Object.fromEntries(k.services[0].purposes.map((p: Json) => [p.purpose, p]));
+    expect(byId.analytics).toMatchObject({ piiCategory: ['browsing'], thirdPartyDisclosure: false });
+    expect(byId['face-payment']).toMatchObject({
+      piiCategory: ['face', 'payment'],
+      thirdPartyDisclosure: true,
+      thirdPartyName: 'Pay Co',
+    });
+    expect(k).toMatchObject({ sensitive: true, spiCat: ['face'] });
+    // Line for line what the programmatic export gives.
+    const programmatic: string[] = [];
+    for await (const line of l.export('kantara')) programmatic.push(line);
+    expect(programmatic).toEqual(lines);
+  });
+
+  it('is refused with 409 ERR_EXPORT_UNCONFIGURED without a controller or notice URL, and nothing is logged', async () => {
+    const { l, url, auditor } = await serve({ database: `${fx.dir}/http-kantara-bare.db` });
+    await l.append([makeEvent()]);
+    const r = await get(`${url}/v1/export?format=kantara`, auditor);
+    expect(r.status).toBe(409);
+    expect(r.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(r.body.error).toMatchObject({ code: 'ERR_EXPORT_UNCONFIGURED', path: 'controller' });
+    expect(r.body.error.message).toMatch(/controller.*noticeUrl/);
+    expect(await l.store.accessLog(0, 10)).toEqual([]);
+    // A controller alone is not enough; the error then names the notice URL.
+    const half = await serve({
+      database: `${fx.dir}/http-kantara-half.db`,
+      controller: { name: 'Shop Ltd' },
+    });
+    const h = await get(`${half.url}/v1/export?format=kantara`, half.auditor);
+    expect(h.status).toBe(409);
+    expect(h.body.error).toMatchObject({ code: 'ERR_EXPORT_UNCONFIGURED', path: 'noticeUrl' });
+    expect(await half.l.store.accessLog(0, 10)).toEqual([]);
+    // The other formats need neither, and are logged.
+    const iso = await get(`${url}/v1/export?format=iso27560`, auditor);
+    expect(iso.status).toBe(200);
+    expect(iso.text.trimEnd().split('\n')).toHaveLength(1);
+    expect((await l.store.accessLog(0, 10)).map((x) => x.detail)).toEqual(['format=iso27560 from=0 to=1']);
   });
 });

@@ -5,7 +5,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ConsentEvent, MAX_EVENTS_BODY_BYTES, SUBJECT_ID, validateEvents } from '@assent/core/protocol';
 import { verifyLinkToken, type KeySet } from '@assent/verifier';
 import { EventClockSkew, LinkInvalid } from '../errors.js';
-import { type ExportFormat, EXPORT_FORMATS, exportLine, type Controller } from '../export.js';
+import {
+  type Controller,
+  type ExportContext,
+  type ExportFormat,
+  EXPORT_FORMATS,
+  exportLine,
+  exportUnconfigured,
+  type PurposeFacts,
+} from '../export.js';
 import { handleDashboard, isDashboardPath } from '../dashboard/routes.js';
 import { b64u } from '../lib/hash.js';
 import { consistencyRanges, hashRanges, inclusionRanges } from '../merkle.js';
@@ -41,6 +49,12 @@ export interface HandlerContext {
   maxEventsPerRequest: number;
   controller: Controller | undefined;
   noticeUrl: string | undefined;
+  /**
+   * Facts of the storefront's current purpose definitions (`purposeFactsOf` of its Assent config),
+   * for the Kantara export's categories, sensitivity and third parties; without them these are left
+   * out of the receipts.
+   */
+  purposes?: ReadonlyMap<string, PurposeFacts> | undefined;
   gpcLastUpdate: string | undefined;
   /** Where failure lines go (500s, a broken store, log conflicts); default stderr. */
   log?: LogLine | undefined;
@@ -578,6 +592,15 @@ async function getExport(
       'format',
     );
   const from = intParam(query, 'from', 0);
+  const ectx: ExportContext = {
+    controller: ctx.controller,
+    noticeUrl: ctx.noticeUrl,
+    issuer: ctx.issuer(),
+    purposes: ctx.purposes,
+  };
+  // Refused before the access-log record, as ledger.export() and the CLI do: nothing was read.
+  const problem = exportUnconfigured(format, ectx);
+  if (problem) throw problem;
   const end = await ctx.store.treeSize();
   await ctx.store.logAccess({
     at: new Date().toISOString(),
@@ -591,7 +614,6 @@ async function getExport(
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
   });
-  const ectx = { controller: ctx.controller, noticeUrl: ctx.noticeUrl, issuer: ctx.issuer() };
   for await (const line of exportLines(ctx.store, format, ectx, from, end)) {
     if (!res.write(`${line}\n`)) await new Promise((r) => res.once('drain', r));
     if (res.destroyed) return;
@@ -610,7 +632,7 @@ async function getExport(
 export async function* exportLines(
   store: Store,
   format: ExportFormat,
-  ectx: { controller?: Controller | undefined; noticeUrl?: string | undefined; issuer: string },
+  ectx: ExportContext,
   from: number,
   end: number,
 ): AsyncGenerator<string> {

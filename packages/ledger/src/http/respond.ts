@@ -25,6 +25,9 @@ const STATUS: Record<string, number> = {
   ERR_LINK_INVALID: 400,
   ERR_EVENT_CONFLICT: 409,
   ERR_EVENT_ERASED: 410,
+  // The request is well-formed; the ledger's configuration (no controller or notice URL) is what
+  // stands in its way, and the same request succeeds once the operator sets them.
+  ERR_EXPORT_UNCONFIGURED: 409,
   ERR_STORAGE_UNAVAILABLE: 503,
   ERR_LOG_CONFLICT: 503,
 };
