@@ -91,6 +91,18 @@ describe('banner', () => {
     expect(t.$('section.banner')!.textContent).toContain('Site analytics, Marketing e-mail');
   });
 
+  it('names the purposes whose consent expired, and those refused long enough ago to ask again', async () => {
+    const t = setup();
+    t.ui.showBanner([
+      { kind: 'expired', purposes: ['analytics'] },
+      { kind: 'reask', purposes: ['marketing-email'] },
+    ]);
+    await flush();
+    const text = t.$('section.banner')!.textContent!;
+    expect(text).toContain('Your consent to Site analytics has expired.');
+    expect(text).toContain('Some time ago you declined Marketing e-mail. You can choose again.');
+  });
+
   it('emits banner when shown', async () => {
     const t = setup();
     t.ui.showBanner();

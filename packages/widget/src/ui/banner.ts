@@ -15,7 +15,6 @@ export function Banner({ s, reasons }: { s: UiState; reasons: PromptReason[] }) 
     ids
       .map((id) => s.purposes.find((p) => p.id === id)?.name ?? id)
       .join(s.locale.startsWith('zh') ? '、' : ', ');
-  const changed = reasons.filter((r) => r.kind === 'definition-changed').flatMap((r) => r.purposes);
   const done = (_: unknown) => {
     s.banner.value = null;
     s.say(t('saved'));
@@ -38,8 +37,14 @@ export function Banner({ s, reasons }: { s: UiState; reasons: PromptReason[] }) 
     h('h2', { id: 'assent-bt' }, t('title')),
     h('p', { class: 'ctl' }, config.controller.name),
     h('p', null, t('summary', { controller: config.controller.name ?? '' })),
-    changed.length > 0 && h('p', null, t('changed', { purposes: names(changed) })),
-    reasons.some((r) => r.kind === 'expired') && h('p', null, t('expired')),
+    // Why the shopper is asked again, naming the purposes: changed definitions, expired consent,
+    // refusals old enough to ask again (a first visit needs no reason).
+    (['changed', 'expired', 'reask'] as const).map((k) => {
+      const ids = reasons
+        .filter((r) => r.kind === (k === 'changed' ? 'definition-changed' : k))
+        .flatMap((r) => r.purposes);
+      return ids.length > 0 && h('p', null, t(k, { purposes: names(ids) }));
+    }),
     s.o.gpcHonoured && h('p', null, t('gpc')),
     h('p', null, h('a', { href: config.notice.url }, t('notice'))),
     h(

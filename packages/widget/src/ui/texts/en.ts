@@ -19,7 +19,7 @@ export const en = {
   close: 'Close',
   closeBanner: 'Close without choosing',
   changed: 'We changed how we use your data for: {purposes}. Please choose again for these.',
-  expired: 'Your earlier choices have expired. Please choose again.',
+  expired: 'Your consent to {purposes} has expired. Please choose again.',
   gpc: 'Your browser sent a Global Privacy Control signal; we honoured it.',
   preferencesTitle: 'Privacy preferences',
   preferencesIntro:
@@ -64,6 +64,7 @@ export const en = {
   refuseNote: 'If you do not agree, you can still use the store; we will offer another way where one exists.',
   settings: 'Privacy settings',
   load: 'Load this content',
+  reask: 'Some time ago you declined {purposes}. You can choose again.',
 } as const;
 
 /** Keys of the widget's own strings; a config may override any of them per locale. */

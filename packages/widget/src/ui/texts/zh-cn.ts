@@ -22,7 +22,7 @@ export const zhCN: UiTexts = /* @__PURE__ */ inOrderOfEn(
     '关闭', // close
     '关闭，暂不选择', // closeBanner
     '我们变更了以下用途对您个人信息的处理方式：{purposes}。请重新作出选择。', // changed
-    '您之前的选择已过期，请重新选择。', // expired
+    '您对{purposes}的同意已过期，请重新选择。', // expired
     '您的浏览器发送了全球隐私控制（GPC）信号，我们已予以尊重。', // gpc
     '隐私偏好设置', // preferencesTitle
     '请逐项选择。每项用途在您开启前均为关闭状态；拒绝其中一项不会影响其他用途，也不影响您使用本店。', // preferencesIntro
@@ -66,6 +66,7 @@ export const zhCN: UiTexts = /* @__PURE__ */ inOrderOfEn(
     '如您不同意，仍可继续使用本店；如有其他方式，我们会为您提供。', // refuseNote
     '隐私设置', // settings
     '加载此内容', // load
+    '您此前拒绝了{purposes}，现在可以重新选择。', // reask
   ],
 );
 
