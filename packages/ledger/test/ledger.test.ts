@@ -403,6 +403,52 @@ describe.each(['sqlite', 'postgres'] as const)('ledger over HTTP (%s)', (backend
     expect(log.body.records.at(-1).who).toMatch(/^link:[A-Za-z0-9_-]{43}$/);
   });
 
+  it('answers a retry of a stored event with its receipt even when its link token has expired or is otherwise bad; a new event with a bad link gets 400', async () => {
+    const subject = createSubjectId();
+    const customerId = `customer-${Math.random().toString(36).slice(2)}`;
+    const first = makeEvent({ subject, link: await link(subject, customerId) });
+    const r1 = await post(url, [first]);
+    expect(r1.status).toBe(200);
+    const n = await size();
+    // The device retries later (its first answer was lost), when the token has expired.
+    const expired = await createLinkToken({
+      customerId,
+      subject,
+      key: storefront.privateKey,
+      kid: 'shop-1',
+      now: Date.now() - 3_600_000,
+      ttlSeconds: 60,
+    });
+    const forged = await createLinkToken({
+      customerId,
+      subject,
+      key: generateKeyPairSync('ed25519').privateKey,
+      kid: 'shop-1',
+    });
+    const elsewhere = await link(createSubjectId(), customerId);
+    for (const bad of [expired, forged, elsewhere]) {
+      const again = await post(url, [{ ...first, link: bad }]);
+      expect([again.status, again.body.error]).toEqual([200, undefined]);
+      expect(again.body.receipts).toEqual(r1.body.receipts);
+    }
+    // Mixed with a new event in one request: the retry's receipt and the new event's.
+    const fresh = makeEvent({ subject });
+    const mixed = await post(url, [{ ...first, link: expired }, fresh]);
+    expect(mixed.status).toBe(200);
+    expect(mixed.body.receipts[0]).toBe(r1.body.receipts[0]);
+    expect(await size()).toBe(n + 1);
+    // Not a retry: a new event, or the stored id with another body, with that link is refused.
+    for (const notRetry of [
+      makeEvent({ subject, link: expired }),
+      { ...first, gpc: !first.gpc, link: expired },
+    ]) {
+      const r = await post(url, [notRetry]);
+      expect(r.status).toBe(400);
+      expect(r.body.error).toMatchObject({ code: 'ERR_LINK_INVALID', path: '$[0].link' });
+    }
+    expect(await size()).toBe(n + 1);
+  });
+
   it('accepts browser posts from allowed origins without a token, and nothing from other origins', async () => {
     const ok = await post(url, [makeEvent()], { origin: STOREFRONT });
     expect(ok.status).toBe(200);

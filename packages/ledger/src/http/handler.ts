@@ -422,9 +422,33 @@ async function acceptedItems(ctx: HandlerContext, req: IncomingMessage): Promise
   const items: EventItem[] = new Array(events.length);
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
-    items[i] = eventItem(e, receivedAt, e.link === undefined ? undefined : await linkCustomer(ctx, e, i));
+    if (e.link === undefined) items[i] = eventItem(e, receivedAt);
+    else items[i] = await linkedItem(ctx, e, i, receivedAt);
   }
   return items;
+}
+
+/**
+ * The item for an event carrying a link token. A link that does not verify refuses the event,
+ * except in a retry of an event the log already holds (same id, same body without `link`): a
+ * retry's link is ignored anyway (protocol.md 3.1), and its token may have expired since the first
+ * attempt. Refusing it would make the device set aside a decision that is stored.
+ */
+async function linkedItem(
+  ctx: HandlerContext,
+  e: ConsentEvent,
+  i: number,
+  receivedAt: string,
+): Promise<EventItem> {
+  let customer: Buffer;
+  try {
+    customer = await linkCustomer(ctx, e, i);
+  } catch (err) {
+    const retry = eventItem(e, receivedAt);
+    if (err instanceof LinkInvalid && (await ctx.store.holdsEvent(retry.id, retry.digest))) return retry;
+    throw err;
+  }
+  return eventItem(e, receivedAt, customer);
 }
 
 /** The answer to a POST /v1/events whose items the store has appended. */

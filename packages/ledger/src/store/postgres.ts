@@ -689,6 +689,14 @@ export class PostgresStore implements Store {
     return r.rows[0] && entryFromRow(r.rows[0]);
   }
 
+  async holdsEvent(id: string, digest: Buffer): Promise<boolean> {
+    const r = await this.pool.query(
+      `SELECT 1 FROM ${this.#s}.entries WHERE id = $1 AND kind = 'event' AND digest = $2`,
+      [id, digest],
+    );
+    return r.rowCount === 1;
+  }
+
   async scan(from: number, limit: number): Promise<EntryRow[]> {
     const r = await this.pool.query<EntryDbRow>(
       `SELECT * FROM ${this.#s}.entries WHERE seq >= $1 ORDER BY seq LIMIT $2`,

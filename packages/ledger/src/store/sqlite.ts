@@ -1036,6 +1036,11 @@ export class SqliteStore implements Store {
     return r && entryFromRow(r);
   }
 
+  async holdsEvent(id: string, digest: Buffer): Promise<boolean> {
+    const [r] = this.#q.byIds.all(JSON.stringify([id]));
+    return r?.digest?.equals(digest) === true;
+  }
+
   async scan(from: number, limit: number): Promise<EntryRow[]> {
     return this.#q.scan.all(from, limit).map(entryFromRow);
   }

@@ -60,6 +60,12 @@ export interface Store {
   /** Hashes of perfect subtrees; level 0 is a leaf. */
   nodes(coords: NodeCoord[]): Promise<Buffer[]>;
   entry(seq: number): Promise<EntryRow | undefined>;
+  /**
+   * Whether the log holds a consent event with this id and this idempotency digest (its body
+   * erased or not), so that a request for it is a retry. Committed rows only: an event still
+   * waiting for its commit (or, on PostgreSQL, for the sequencer) is not held yet.
+   */
+  holdsEvent(id: string, digest: Buffer): Promise<boolean>;
   /** Entries with seq >= from, in order. */
   scan(from: number, limit: number): Promise<EntryRow[]>;
   /** Unerased consent entries of these subjects, by seq. */
