@@ -61,7 +61,11 @@ export interface LedgerOptions {
   linkKeys?: { keys: object[] } | readonly object[] | object;
   /** Require a token with scope `events:write` for `POST /v1/events`; default false (browsers post). */
   requireIngestToken?: boolean;
-  /** Rate limits; `false` disables them. Defaults: 1200 requests/min per address, 120/min per subject. */
+  /**
+   * Rate limits; `false` disables them (all, or one of the two). Defaults: 1200 requests/min per
+   * client address; per subject, 120 events/min and, in a bucket of their own, 120 reads/min
+   * (consent, history, the dashboard's lookup). `perSubject` sets both subject limits.
+   */
   rateLimit?: false | { perAddress?: RateLimit | false; perSubject?: RateLimit | false };
   /** Take the client address from the last `X-Forwarded-For` entry (behind a reverse proxy). */
   trustProxy?: boolean;
