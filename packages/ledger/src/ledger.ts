@@ -109,7 +109,9 @@ export interface LedgerOptions {
   /**
    * Where the server reports its own failures, one line each: every `500` (method, route with
    * parameters as names, the error's stack), the store refusing all writes from now on, and
-   * another process writing the same log. Never a request body, query, subject id or address.
+   * another process writing the same log; on PostgreSQL also a failing sequencer and events
+   * answered 503 because no sequencer integrated them in time. Repeated conflicts and timeouts at
+   * most once per 10 s. Never a request body, query, subject id or address.
    * Default: the line and a newline on stderr.
    *
    * @example
@@ -273,7 +275,7 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
     if (options.postgres !== undefined) {
       const pg =
         typeof options.postgres === 'string' ? { connectionString: options.postgres } : options.postgres;
-      store = await openPostgresStore(ctx, { ...pg, ...stripUndefined(commit) });
+      store = await openPostgresStore(ctx, { ...pg, ...stripUndefined(commit), log: options.log });
     } else {
       store = openSqliteStore(ctx, { file: options.database ?? ':memory:', ...stripUndefined(commit) });
     }

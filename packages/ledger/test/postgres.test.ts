@@ -1,6 +1,8 @@
-// Several ledger processes on one PostgreSQL database: one log, no fork, no duplicates, failover.
+// Several ledger processes on one PostgreSQL database: one log, no fork, no duplicates, failover;
+// and the sequencer's failures in the failure log.
 import { verifyReceipt } from '@assent/verifier';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PostgresStore } from '../src/store/postgres.js';
 import { type Fixture, fixture, makeEvent, post } from './helpers.js';
 
@@ -70,10 +72,12 @@ describe('PostgreSQL: two ledger instances on one database', () => {
   it('answers 503 when no sequencer integrates in time, and the event lands once one runs', async () => {
     const { createLedger } = await import('@assent/ledger');
     const own = await fixture('postgres');
+    const lines: string[] = [];
     const follower = await createLedger({
       keys: own.keys,
       rateLimit: false,
       issuer: 'https://ledger.test',
+      log: (line) => lines.push(line),
       postgres: {
         connectionString: own.storage().postgres as string,
         sequencer: false,
@@ -86,6 +90,15 @@ describe('PostgreSQL: two ledger instances on one database', () => {
       const r = await post(url, [e]);
       expect(r.status).toBe(503);
       expect(r.body.error.code).toBe('ERR_STORAGE_UNAVAILABLE');
+      // The operator is told, once per 10 s however many requests time out, and without ids.
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /^assent-ledger: 1 item\(s\) not integrated within 300 ms, answered 503 ERR_STORAGE_UNAVAILABLE \(they stay pending\): is a sequencer running/,
+      );
+      expect(lines[0]).not.toContain(e.id);
+      expect(lines[0]).not.toContain(e.subject);
+      expect((await post(url, [makeEvent()])).status).toBe(503);
+      expect(lines).toHaveLength(1);
       const seqr = await own.ledger();
       const retry = await post(url, [e]);
       expect(retry.status).toBe(200);
@@ -100,4 +113,54 @@ describe('PostgreSQL: two ledger instances on one database', () => {
       await own.cleanup();
     }
   });
+
+  it("logs the sequencer's log conflicts, at most one line per 10 s, and the log continues without a gap", async () => {
+    const own = await fixture('postgres');
+    try {
+      await conflictCase(own);
+    } finally {
+      await own.cleanup();
+    }
+  });
 });
+
+async function conflictCase(own: Fixture): Promise<void> {
+  const lines: string[] = [];
+  const l = await own.ledger({ log: (line) => lines.push(line) });
+  const url = await l.listen(0);
+  expect((await post(url, [makeEvent()])).status).toBe(200);
+  // The compare-and-set on the stored log size fails three times, as when another process wrote
+  // to the log: the sequencer writes nothing of those steps, reloads, and integrates after.
+  const query = pg.Client.prototype.query;
+  let failures = 3;
+  const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+    this: pg.Client,
+    ...args: unknown[]
+  ) {
+    if (typeof args[0] === 'string' && args[0].includes('WITH cas AS') && failures > 0) {
+      failures--;
+      return Promise.resolve({ rows: [{ ok: 0 }] });
+    }
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as never);
+  try {
+    const r = await post(url, [makeEvent(), makeEvent()]);
+    expect(r.status).toBe(200);
+    expect(failures).toBe(0);
+  } finally {
+    spy.mockRestore();
+  }
+  const conflicts = lines.filter((x) => x.includes('log conflict'));
+  expect(conflicts).toHaveLength(1);
+  expect(conflicts[0]).toMatch(
+    /^assent-ledger: log conflict: another sequencer wrote to this log \(schema assent\).*LogConflict: the stored tree size moved/,
+  );
+  expect(conflicts[0]).not.toContain('\n');
+  expect(lines).toHaveLength(1);
+  const report = await l.verify();
+  expect(report.ok).toBe(true);
+  expect(report.treeSize).toBe(3);
+  // Closing the ledger ends the sequencer's connection: that is not a failure.
+  await l.close();
+  expect(lines).toHaveLength(1);
+}

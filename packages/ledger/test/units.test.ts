@@ -2,6 +2,7 @@
 import { mintToken, subtractDuration } from '@assent/ledger';
 import { describe, expect, it } from 'vitest';
 import { addressKey, RateLimiter } from '../src/rate-limit.js';
+import { Throttled } from '../src/http/failure-log.js';
 
 describe('subtractDuration', () => {
   const from = new Date('2026-03-31T12:00:00.000Z');
@@ -51,5 +52,16 @@ describe('mintToken', () => {
     expect(() => mintToken([])).toThrow(TypeError);
     expect(() => mintToken(['root'])).toThrow(/unknown scope root/);
     expect(() => mintToken(['audit'], { expiresInSeconds: 0 })).toThrow(TypeError);
+  });
+});
+
+describe('Throttled (repeated failure lines)', () => {
+  it('lets one line through per 10 s and counts the ones it held back', () => {
+    const t = new Throttled();
+    expect(t.next(1_000)).toBe('');
+    expect(t.next(5_000)).toBeUndefined();
+    expect(t.next(10_999)).toBeUndefined();
+    expect(t.next(11_000)).toBe(' (2 more since the last line)');
+    expect(t.next(21_000)).toBe('');
   });
 });

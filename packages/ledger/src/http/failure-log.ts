@@ -7,12 +7,43 @@ import type { HttpError } from './respond.js';
 /** Where failure lines go; the default writes each to stderr. */
 export type LogLine = (line: string) => void;
 
-const toStderr: LogLine = (line) => {
+/** The default line writer: the line and a newline on stderr. */
+export const toStderr: LogLine = (line) => {
   process.stderr.write(`${line}\n`);
 };
 
 // A second writer fails every commit it races: one line per this many ms is enough to see it.
-const CONFLICT_EVERY_MS = 10_000;
+const REPEAT_EVERY_MS = 10_000;
+
+/**
+ * For a failure that repeats (a second writer, a missing sequencer): at most one line per 10 s,
+ * the next one saying how many were left out meanwhile.
+ */
+export class Throttled {
+  #at = Number.NEGATIVE_INFINITY;
+  #skipped = 0;
+
+  /** The suffix for a line written now (empty, or ` (n more since the last line)`), or undefined to skip it. */
+  next(now = Date.now()): string | undefined {
+    if (now - this.#at < REPEAT_EVERY_MS) {
+      this.#skipped++;
+      return undefined;
+    }
+    const more = this.#skipped ? ` (${this.#skipped} more since the last line)` : '';
+    this.#at = now;
+    this.#skipped = 0;
+    return more;
+  }
+}
+
+/** Write a line; a failing writer must not turn into a failing request or a stopped sequencer. */
+export function writeLine(write: LogLine, line: string): void {
+  try {
+    write(line);
+  } catch {
+    // Nothing sensible is left to do with it.
+  }
+}
 
 const ROUTES = [
   [/^\/v1\/subjects\/[^/]*$/, '/v1/subjects/:subject'],
@@ -32,7 +63,7 @@ export function routeOf(path: string): string {
 }
 
 /** An error with its stack (and its cause's) on one line. */
-function oneLine(e: unknown): string {
+export function oneLine(e: unknown): string {
   const text = (x: unknown) =>
     x instanceof Error ? (x.stack ?? `${x.name}: ${x.message}`) : `non-error thrown: ${typeof x}`;
   let s = text(e);
@@ -45,8 +76,7 @@ function oneLine(e: unknown): string {
 export class FailureLog {
   readonly #write: LogLine;
   #brokenSeen = false;
-  #conflictAt = Number.NEGATIVE_INFINITY;
-  #conflictsUnlogged = 0;
+  readonly #conflicts = new Throttled();
 
   constructor(write: LogLine | undefined) {
     this.#write = write ?? toStderr;
@@ -55,14 +85,8 @@ export class FailureLog {
   /** A request failed with `answer`; `error` is what was thrown. Logs 500s and log conflicts. */
   failed(req: IncomingMessage, error: unknown, answer: HttpError): void {
     if (answer.code === 'ERR_LOG_CONFLICT') {
-      const now = Date.now();
-      if (now - this.#conflictAt < CONFLICT_EVERY_MS) {
-        this.#conflictsUnlogged++;
-        return;
-      }
-      const more = this.#conflictsUnlogged ? ` (${this.#conflictsUnlogged} more since the last line)` : '';
-      this.#conflictAt = now;
-      this.#conflictsUnlogged = 0;
+      const more = this.#conflicts.next();
+      if (more === undefined) return;
       this.#line(
         `assent-ledger: log conflict: another process wrote to this ledger's log; run one writer per database${more}: ${oneLine(error)}`,
       );
@@ -85,10 +109,6 @@ export class FailureLog {
   }
 
   #line(line: string): void {
-    try {
-      this.#write(line);
-    } catch {
-      // A failing logger must not turn into a failing request.
-    }
+    writeLine(this.#write, line);
   }
 }

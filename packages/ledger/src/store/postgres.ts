@@ -19,6 +19,7 @@ import {
 } from '../sequence.js';
 import { signTreeHead, treeHeadDue } from '../tree-head.js';
 import { LogConflict, StorageUnavailable } from '../errors.js';
+import { type LogLine, oneLine, Throttled, toStderr, writeLine } from '../http/failure-log.js';
 import { countRanges, outcomeOfStored } from './sqlite.js';
 import type {
   AccessRecord,
@@ -44,6 +45,12 @@ export interface PostgresStoreOptions extends CommitOptions {
   poolSize?: number;
   /** How often a follower tries to take over the sequencer lock; default 250. */
   lockPollMs?: number;
+  /**
+   * Where the sequencer's failures go, one line each (createLedger's `log`): log conflicts, other
+   * failures of the sequencer loop, and events answered 503 because no sequencer integrated them
+   * in time; each kind at most once per 10 s. Default stderr.
+   */
+  log?: LogLine;
 }
 
 const INT8 = 20;
@@ -143,7 +150,7 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly pool: pg.Pool;
   readonly #ctx: SequenceContext | undefined;
-  readonly #o: Required<Omit<PostgresStoreOptions, 'commitDelayMs'>> & { commitDelayMs: number };
+  readonly #o: Required<Omit<PostgresStoreOptions, 'commitDelayMs' | 'log'>> & { commitDelayMs: number };
   readonly #s: string;
   readonly #lockKey: string;
   #queue: Waiter[] = [];
@@ -163,10 +170,15 @@ export class PostgresStore implements Store {
   #loop: Promise<void> | undefined;
   #poll: NodeJS.Timeout | undefined;
   #lastHeadCheck = 0;
+  readonly #log: LogLine;
+  readonly #conflicts = new Throttled();
+  readonly #loopFailures = new Throttled();
+  readonly #timeouts = new Throttled();
 
   constructor(ctx: SequenceContext | undefined, options: PostgresStoreOptions) {
     if (typeof options?.connectionString !== 'string') throw new TypeError('connectionString is required');
     this.#ctx = ctx;
+    this.#log = options.log ?? toStderr;
     this.#o = {
       connectionString: options.connectionString,
       schema: options.schema ?? 'assent',
@@ -350,15 +362,24 @@ export class PostgresStore implements Store {
       }
     }
     const now = Date.now();
+    let timedOut = 0;
     for (const [id, list] of this.#waiting) {
       const expired = list.filter((w) => now - w.since > this.#o.integrateTimeoutMs);
       if (!expired.length) continue;
       const keep = list.filter((w) => !expired.includes(w));
       if (keep.length) this.#waiting.set(id, keep);
       else this.#waiting.delete(id);
+      timedOut += expired.length;
       for (const w of expired)
         w.reject(new StorageUnavailable('no sequencer integrated the event in time; retrying is safe'));
     }
+    // The client sees a 503 it may retry; the operator must learn that nothing is sequencing.
+    const more = timedOut ? this.#timeouts.next(now) : undefined;
+    if (more !== undefined)
+      writeLine(
+        this.#log,
+        `assent-ledger: ${timedOut} item(s) not integrated within ${this.#o.integrateTimeoutMs} ms, answered 503 ERR_STORAGE_UNAVAILABLE (they stay pending): is a sequencer running and reaching schema ${this.#o.schema}?${more}`,
+      );
   }
 
   // ---- sequencer ----
@@ -386,8 +407,9 @@ export class PostgresStore implements Store {
         const n = await this.#integrateOnce();
         if (Date.now() - this.#lastHeadCheck >= this.#o.treeHeadIntervalMs) await this.refreshTreeHead();
         if (n === 0) await this.#idle(Math.min(50, this.#o.treeHeadIntervalMs));
-      } catch {
+      } catch (e) {
         // Lost the connection or the compare-and-set: drop leadership and start over from disk.
+        if (!this.#closed) this.#loopFailed(e);
         this.#leader = false;
         const c = this.#seqClient;
         this.#seqClient = undefined;
@@ -395,6 +417,19 @@ export class PostgresStore implements Store {
         if (!this.#closed) await sleep(this.#o.lockPollMs);
       }
     }
+  }
+
+  /** One line for a failure of the sequencer loop; a log conflict says what it means. */
+  #loopFailed(e: unknown): void {
+    const conflict = e instanceof LogConflict;
+    const more = (conflict ? this.#conflicts : this.#loopFailures).next();
+    if (more === undefined) return;
+    writeLine(
+      this.#log,
+      conflict
+        ? `assent-ledger: log conflict: another sequencer wrote to this log (schema ${this.#o.schema}) although this process held the sequencer lock; nothing of this step was written, the log is reloaded${more}: ${oneLine(e)}`
+        : `assent-ledger: sequencer failed; it gives up the sequencer lock and starts over from the database${more}: ${oneLine(e)}`,
+    );
   }
 
   #idle(ms: number): Promise<void> {
