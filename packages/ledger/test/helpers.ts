@@ -184,9 +184,24 @@ export async function everythingStored(fx: Fixture): Promise<string> {
       await c.end();
     }
   }
-  const { readFileSync, existsSync } = await import('node:fs');
-  const files = [s.database!, `${s.database}-wal`].filter((f) => existsSync(f));
-  return files.map((f) => readFileSync(f).toString('latin1')).join('');
+  // Read in another process: closing any descriptor of the file in this one would drop the POSIX
+  // locks the ledger's connection holds on it (they belong to the process, not the descriptor), and
+  // another SQLite process could then delete the live WAL.
+  const { execFile } = await import('node:child_process');
+  const script = `
+    const { existsSync, readFileSync } = require('node:fs');
+    const files = process.argv.slice(1).filter((f) => existsSync(f));
+    process.stdout.write(JSON.stringify(files.map((f) => readFileSync(f).toString('base64'))));
+  `;
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(
+      process.execPath,
+      ['-e', script, s.database!, `${s.database}-wal`],
+      { encoding: 'utf8', maxBuffer: 1 << 30 },
+      (err, stdout) => (err ? reject(err) : resolve(stdout)),
+    ),
+  );
+  return (JSON.parse(out) as string[]).map((b) => Buffer.from(b, 'base64').toString('latin1')).join('');
 }
 
 const ROOT = new URL('../../../', import.meta.url);

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Fixture, fixture, get, makeEvent, post } from './helpers.js';
+import { everythingStored, type Fixture, fixture, get, makeEvent, post } from './helpers.js';
 
 const driver = createRequire(import.meta.url).resolve('better-sqlite3');
 
@@ -116,4 +116,22 @@ describe('SQLite: other processes on the database file while the ledger serves',
       expect(await b.store.treeSize()).toBe(2);
     },
   );
+
+  // The tests' own look at the raw files ("this never appears at rest") must not be the process
+  // that drops the locks.
+  it.runIf(onLinux)("everythingStored() reads the files without taking the ledger's locks", async () => {
+    const ledger = await fx.ledger();
+    const database = fx.storage().database!;
+    const e = makeEvent();
+    await ledger.append([e]);
+    const locks = locksHeld(database);
+    expect(locks).toBeGreaterThan(0);
+    const stored = await everythingStored(fx);
+    expect(stored).toContain(e.subject);
+    expect(stored).toContain('SQLite format 3');
+    expect(locksHeld(database)).toBe(locks);
+    await ledger.append([makeEvent()]);
+    expect(existsSync(`${database}-wal`)).toBe(true);
+    expect(ledger.store.broken).toBeUndefined();
+  });
 });
