@@ -13,6 +13,7 @@ import {
   exportUnconfigured,
   purposeFactsOf,
 } from './export.js';
+import { LedgerSettingsMismatch } from './errors.js';
 import { exportLines } from './http/handler.js';
 import {
   importKeyStore,
@@ -58,14 +59,17 @@ Storage and keys (every command)
 serve
   --port <n>                     Port (default 8787)
   --host <address>               Address to listen on (default 127.0.0.1; 0.0.0.0 in containers)
-  --issuer <url>                 Receipt issuer (default http://<host>:<port>)
+  --issuer <url>                 Receipt issuer (default http://<host>:<port>; on PostgreSQL the
+                                 one stored by the ledger's first process)
   --cors-origin <origin>         Storefront origin allowed from browsers (repeatable)
   --link-jwks <file>             The storefront's public keys for link tokens (JWKS JSON)
   --require-ingest-token         POST /v1/events needs a token with scope events:write
   --trust-proxy                  Client address from the last X-Forwarded-For entry
   --signing-threads <n>          Worker threads signing receipts
   --signing-backend <name>       auto (default: libsodium if sodium-native loads), libsodium, node:crypto
-  --receipt-ttl-seconds <n>      Receipt lifetime (default 31536000)
+  --receipt-ttl-seconds <n>      Receipt lifetime (default 31536000; on PostgreSQL the stored one).
+                                 On PostgreSQL a process whose --issuer or --receipt-ttl-seconds
+                                 differs from the stored value exits with status 78
 
 tokens create
   --scope <scope>                Scope of the token (repeatable; see Scopes below)
@@ -453,6 +457,8 @@ main().then(
     }
     const code = e instanceof AssentError ? ` (${e.code})` : '';
     process.stderr.write(`assent-ledger: ${(e as Error).message}${code}\n`);
-    process.exit(1);
+    // 78 (EX_CONFIG): restarting will not help until the configuration changes, and a supervisor
+    // can be told not to (systemd RestartPreventExitStatus=78).
+    process.exit(e instanceof LedgerSettingsMismatch ? 78 : 1);
   },
 );

@@ -97,3 +97,18 @@ export class LogConflict extends AssentError {
   static override code = 'ERR_LOG_CONFLICT';
   override readonly code = 'ERR_LOG_CONFLICT';
 }
+
+/**
+ * On PostgreSQL the issuer and the receipt lifetime are ledger-wide: the first process stores
+ * them in the database, and a process configured with other values refuses to start (the CLI
+ * exits with status 78, `EX_CONFIG`). `path` names the option: `issuer` or `receiptTtlSeconds`.
+ *
+ * @example
+ * ```ts
+ * try { await createLedger({ postgres, issuer }) } catch (e) { if (e instanceof LedgerSettingsMismatch) console.error(e.message) }
+ * ```
+ */
+export class LedgerSettingsMismatch extends AssentError {
+  static override code = 'ERR_LEDGER_SETTINGS_MISMATCH';
+  override readonly code = 'ERR_LEDGER_SETTINGS_MISMATCH';
+}

@@ -18,6 +18,7 @@ export {
   EventConflict,
   EventErased,
   KeyStoreInvalid,
+  LedgerSettingsMismatch,
   LinkInvalid,
   LogConflict,
   StorageUnavailable,

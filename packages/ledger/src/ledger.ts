@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { validateEvents } from '@assent/core/protocol';
 import { createLocalJwks, type KeySet } from '@assent/verifier';
-import { EventConflict, EventErased, StorageUnavailable } from './errors.js';
+import { EventConflict, EventErased, LedgerSettingsMismatch, StorageUnavailable } from './errors.js';
 import { type AssentConfig, validateConfig } from '@assent/core';
 import {
   type Controller,
@@ -26,7 +26,7 @@ import { SIGNING_BACKENDS, type SigningBackend, type SigningBackendOption } from
 import { type RateLimit, RateLimiter } from './rate-limit.js';
 import { type EventItem, eventItem, newItemId, type SequenceContext } from './sequence.js';
 import { Signer } from './signer.js';
-import { openPostgresStore } from './store/postgres.js';
+import { openPostgresStore, PostgresStore } from './store/postgres.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { Store, StoredTreeHead, TokenRecord } from './store/store.js';
 import { mintToken, type Scope, TokenResolver } from './tokens.js';
@@ -51,9 +51,17 @@ export interface LedgerOptions {
   keys?: KeyStoreData;
   /** Key file, created with mode 0600 on first start when missing (and `ASSENT_LEDGER_KEY` is unset). */
   keyFile?: string;
-  /** `iss` of receipts; default `http://<host>:<port>` of the first `listen`. Set it in production. */
+  /**
+   * `iss` of receipts; default `http://<host>:<port>` of the first `listen`. Set it in production.
+   * On PostgreSQL it is ledger-wide: the first process stores it in the database, a process
+   * without `issuer` adopts the stored one, and one with another `issuer` fails to start
+   * (`LedgerSettingsMismatch`).
+   */
   issuer?: string;
-  /** Lifetime of receipts; default 365 days. */
+  /**
+   * Lifetime of receipts; default 365 days. On PostgreSQL ledger-wide like `issuer`: without this
+   * option a process adopts the stored lifetime; with another value it fails to start.
+   */
   receiptTtlSeconds?: number;
   /** Storefront origins allowed to call the API from browsers (`https://shop.example`). */
   corsOrigins?: readonly string[];
@@ -205,7 +213,7 @@ function positiveInt(v: unknown, name: string, fallback: number, min = 1): numbe
  */
 export async function createLedger(options: LedgerOptions = {}): Promise<Ledger> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-  const receiptTtlSeconds = positiveInt(options.receiptTtlSeconds, 'receiptTtlSeconds', 365 * DAY);
+  let receiptTtlSeconds = positiveInt(options.receiptTtlSeconds, 'receiptTtlSeconds', 365 * DAY);
   const maxClockSkewSeconds = positiveInt(options.maxClockSkewSeconds, 'maxClockSkewSeconds', 300, 0);
   const maxEventsPerRequest = positiveInt(options.maxEventsPerRequest, 'maxEventsPerRequest', 256);
   const signingThreads = positiveInt(
@@ -263,7 +271,29 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
     get issuer() {
       return issuer ?? 'http://localhost';
     },
-    receiptTtlSeconds,
+    get receiptTtlSeconds() {
+      return receiptTtlSeconds;
+    },
+  };
+  // PostgreSQL: whichever process sequences signs every receipt, so `iss` and `exp` must not depend
+  // on which one it is. Settled before this process may sequence.
+  const settle = async (pgStore: PostgresStore) => {
+    const ttl = Number(await pgStore.setting('receipt_ttl_seconds', String(receiptTtlSeconds)));
+    if (ttl !== receiptTtlSeconds) {
+      if (options.receiptTtlSeconds !== undefined)
+        throw new LedgerSettingsMismatch(
+          `receiptTtlSeconds ${receiptTtlSeconds} differs from the ledger's ${ttl}, stored in the database by its first process; every process of one ledger must sign receipts with the same lifetime (omit the option to adopt the stored one)`,
+          { path: 'receiptTtlSeconds' },
+        );
+      receiptTtlSeconds = ttl;
+    }
+    const stored = await pgStore.setting('issuer', options.issuer);
+    if (options.issuer !== undefined && stored !== options.issuer)
+      throw new LedgerSettingsMismatch(
+        `issuer ${JSON.stringify(options.issuer)} differs from the ledger's ${JSON.stringify(stored)}, stored in the database by its first process; every process of one ledger must name the same issuer in its receipts (omit --issuer to adopt the stored one)`,
+        { path: 'issuer' },
+      );
+    issuer = stored;
   };
   const commit = {
     commitDelayMs: options.commitDelayMs,
@@ -275,7 +305,12 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
     if (options.postgres !== undefined) {
       const pg =
         typeof options.postgres === 'string' ? { connectionString: options.postgres } : options.postgres;
-      store = await openPostgresStore(ctx, { ...pg, ...stripUndefined(commit), log: options.log });
+      store = await openPostgresStore(ctx, {
+        ...pg,
+        ...stripUndefined(commit),
+        log: options.log,
+        beforeSequencing: settle,
+      });
     } else {
       store = openSqliteStore(ctx, { file: options.database ?? ':memory:', ...stripUndefined(commit) });
     }
@@ -342,9 +377,20 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
           server.off('error', reject);
           const a = server.address() as AddressInfo;
           const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-          url = `http://${h === '0.0.0.0' || h === '[::]' ? 'localhost' : h}:${a.port}`;
-          issuer ??= url;
-          resolve(url);
+          const here = `http://${h === '0.0.0.0' || h === '[::]' ? 'localhost' : h}:${a.port}`;
+          url = here;
+          if (issuer !== undefined || !(store instanceof PostgresStore)) {
+            issuer ??= here;
+            return resolve(here);
+          }
+          // No issuer configured or stored yet: the first process to listen names the ledger.
+          store.setting('issuer', here).then(
+            (stored) => {
+              issuer ??= stored;
+              resolve(here);
+            },
+            (e) => server.close(() => reject(e)),
+          );
         });
       });
     },

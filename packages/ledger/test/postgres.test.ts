@@ -4,7 +4,7 @@ import { verifyReceipt } from '@assent/verifier';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PostgresStore } from '../src/store/postgres.js';
-import { type Fixture, fixture, makeEvent, post } from './helpers.js';
+import { type Fixture, fixture, makeEvent, post, runCli } from './helpers.js';
 
 describe('PostgreSQL: two ledger instances on one database', () => {
   let fx: Fixture;
@@ -164,3 +164,70 @@ async function conflictCase(own: Fixture): Promise<void> {
   await l.close();
   expect(lines).toHaveLength(1);
 }
+
+describe('PostgreSQL: the issuer and the receipt lifetime are ledger-wide (audit 4b #1)', () => {
+  let fx: Fixture;
+  beforeAll(async () => {
+    fx = await fixture('postgres');
+  });
+  afterAll(async () => {
+    await fx?.cleanup();
+  });
+
+  it('a process without --issuer adopts the stored one and its lifetime; another issuer or lifetime refuses to start', async () => {
+    const a = await fx.ledger({ receiptTtlSeconds: 3600 });
+    await a.listen(0);
+    await expect(fx.ledger({ issuer: 'https://elsewhere.test' })).rejects.toMatchObject({
+      code: 'ERR_LEDGER_SETTINGS_MISMATCH',
+      path: 'issuer',
+    });
+    await expect(fx.ledger({ receiptTtlSeconds: 60 })).rejects.toMatchObject({
+      code: 'ERR_LEDGER_SETTINGS_MISMATCH',
+      path: 'receiptTtlSeconds',
+    });
+    // Neither option: this process adopts both, so its receipts read the same once it sequences.
+    const b = await fx.ledger({ issuer: undefined });
+    const ub = await b.listen(0);
+    await a.close();
+    const r = await post(ub, [makeEvent()]);
+    expect(r.status).toBe(200);
+    expect((b.store as PostgresStore).isSequencer).toBe(true);
+    const c = await verifyReceipt(r.body.receipts[0], { keys: b.jwks(), issuer: 'https://ledger.test' });
+    expect(c.exp - c.iat).toBe(3600);
+  });
+
+  it('without any --issuer, the first process to listen names the ledger', async () => {
+    const own = await fixture('postgres');
+    try {
+      const a = await own.ledger({ issuer: undefined });
+      const ua = await a.listen(0);
+      const b = await own.ledger({ issuer: undefined });
+      const ub = await b.listen(0);
+      expect(ub).not.toBe(ua);
+      await a.close();
+      const r = await post(ub, [makeEvent()]);
+      expect(r.status).toBe(200);
+      await expect(verifyReceipt(r.body.receipts[0], { keys: b.jwks(), issuer: ua })).resolves.toBeTruthy();
+    } finally {
+      await own.cleanup();
+    }
+  });
+
+  it('assent-ledger serve with another --issuer exits 78 naming the code', async () => {
+    const r = await runCli(
+      [
+        'serve',
+        '--postgres',
+        fx.storage().postgres as string,
+        '--issuer',
+        'https://elsewhere.test',
+        '--port',
+        '0',
+      ],
+      { cwd: fx.dir, env: { ASSENT_LEDGER_KEY: JSON.stringify(fx.keys) } },
+    );
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain('ERR_LEDGER_SETTINGS_MISMATCH');
+    expect(r.stderr).toContain('https://elsewhere.test');
+  });
+});

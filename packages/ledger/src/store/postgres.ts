@@ -51,6 +51,11 @@ export interface PostgresStoreOptions extends CommitOptions {
    * in time; each kind at most once per 10 s. Default stderr.
    */
   log?: LogLine;
+  /**
+   * Runs once the schema exists and before this process competes for the sequencer lock
+   * (createLedger settles the ledger-wide issuer and receipt lifetime here); a throw fails start.
+   */
+  beforeSequencing?: (store: PostgresStore) => Promise<void>;
 }
 
 const INT8 = 20;
@@ -142,7 +147,12 @@ export async function openPostgresStore(
   options: PostgresStoreOptions,
 ): Promise<PostgresStore> {
   const store = new PostgresStore(ctx, options);
-  await store.start();
+  try {
+    await store.start();
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   return store;
 }
 
@@ -150,7 +160,9 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly pool: pg.Pool;
   readonly #ctx: SequenceContext | undefined;
-  readonly #o: Required<Omit<PostgresStoreOptions, 'commitDelayMs' | 'log'>> & { commitDelayMs: number };
+  readonly #o: Required<Omit<PostgresStoreOptions, 'commitDelayMs' | 'log' | 'beforeSequencing'>> & {
+    commitDelayMs: number;
+  };
   readonly #s: string;
   readonly #lockKey: string;
   #queue: Waiter[] = [];
@@ -171,6 +183,7 @@ export class PostgresStore implements Store {
   #poll: NodeJS.Timeout | undefined;
   #lastHeadCheck = 0;
   readonly #log: LogLine;
+  readonly #beforeSequencing: PostgresStoreOptions['beforeSequencing'];
   readonly #conflicts = new Throttled();
   readonly #loopFailures = new Throttled();
   readonly #timeouts = new Throttled();
@@ -179,6 +192,7 @@ export class PostgresStore implements Store {
     if (typeof options?.connectionString !== 'string') throw new TypeError('connectionString is required');
     this.#ctx = ctx;
     this.#log = options.log ?? toStderr;
+    this.#beforeSequencing = options.beforeSequencing;
     this.#o = {
       connectionString: options.connectionString,
       schema: options.schema ?? 'assent',
@@ -218,6 +232,7 @@ export class PostgresStore implements Store {
     } finally {
       c.release();
     }
+    await this.#beforeSequencing?.(this);
     if (!this.#ctx) return;
     const l = this.#client();
     await l.connect();
@@ -233,6 +248,22 @@ export class PostgresStore implements Store {
     }, 100);
     this.#poll.unref();
     if (this.#o.sequencer) this.#loop = this.#sequencerLoop();
+  }
+
+  /**
+   * A ledger-wide setting kept in `meta`: stores `value` unless the key is already set, and
+   * returns what is stored (the earlier value wins). Without `value`, only reads.
+   */
+  async setting(key: string, value?: string): Promise<string | undefined> {
+    const r =
+      value === undefined
+        ? await this.pool.query<{ value: string }>(`SELECT value FROM ${this.#s}.meta WHERE key = $1`, [key])
+        : await this.pool.query<{ value: string }>(
+            `WITH ins AS (INSERT INTO ${this.#s}.meta (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING value)
+             SELECT value FROM ins UNION ALL SELECT value FROM ${this.#s}.meta WHERE key = $1 LIMIT 1`,
+            [key, value],
+          );
+    return r.rows[0]?.value;
   }
 
   /** Whether this process currently holds the sequencer lock. */
