@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { arabicConfig, hostileConfig, PAYLOAD } from './fixtures/config.js';
+import { formatDuration } from '../src/ui/lib/format.js';
 import { cleanup, flush, setup } from './helpers.js';
 
 afterEach(cleanup);
@@ -15,8 +16,18 @@ describe('languages', () => {
     expect(t.$$('.banner .btn').map((b) => b.textContent)).toEqual(['全部接受', '全部拒绝', '自定义']);
     t.ui.openPreferences();
     await flush();
-    expect(t.$('[data-purpose="face-payment"]')!.textContent).toContain('人脸图像 (敏感)');
+    expect(t.$('[data-purpose="face-payment"]')!.textContent).toContain('人脸图像（敏感）');
     expect(t.$('[data-purpose="analytics"]')!.textContent).toContain('13个月');
+  });
+
+  it('formats retention in every unit the config accepts, joined as the language joins them', () => {
+    expect(formatDuration('PT30M', 'en')).toBe('30 minutes');
+    expect(formatDuration('PT90S', 'en')).toBe('90 seconds');
+    expect(formatDuration('P1Y6M', 'en')).toBe('1 year, 6 months');
+    expect(formatDuration('P1Y6M', 'zh-CN')).toBe('1年6个月');
+    expect(formatDuration('P1DT12H', 'zh-CN')).toBe('1天12小时');
+    expect(formatDuration('PT', 'en')).toBe('PT');
+    expect(formatDuration('P1X', 'en')).toBe('P1X');
   });
 
   it('takes an explicit locale over the page language, and matches by language', async () => {

@@ -90,6 +90,27 @@ describe('preference center', () => {
     await flush();
     expect(t.consent.get('face-payment')?.status).toBe('withdrawn');
     expect(row(t, 'face-payment').textContent).toContain('Withdrawn');
+    // The shopper's own act in the preference center, not a storefront's call; and it is said.
+    expect(t.consent.get('face-payment')?.method).toBe('preferences:save');
+    expect(t.$('.live')!.textContent).toBe('Your choices were saved.');
+    // Each action button names its purpose to assistive technology.
+    const review = row(t, 'ad-partner').querySelector('button.link')!;
+    expect(t.$(`#${review.getAttribute('aria-describedby')}`)!.textContent).toBe('Advertising partner');
+  });
+
+  it("says a repeated message again: the live region's text changes each time", async () => {
+    const t = setup();
+    t.ui.openPreferences();
+    await flush();
+    await t.click('[data-action="save"]');
+    const first = t.$('.live')!.textContent;
+    t.ui.openPreferences();
+    await flush();
+    await t.click('[data-action="save"]');
+    const second = t.$('.live')!.textContent;
+    expect(first).toBe('Your choices were saved.');
+    expect(second).not.toBe(first);
+    expect(second!.trim()).toBe(first);
   });
 
   it('Withdraw all withdraws every given purpose at once', async () => {
@@ -101,7 +122,7 @@ describe('preference center', () => {
     expect(t.$$('[role="switch"]').map((s) => s.getAttribute('aria-checked'))).toEqual(['true', 'true']);
     await t.click('[data-action="withdraw-all"]');
     for (const id of ['analytics', 'marketing-email', 'precise-location'])
-      expect(t.consent.get(id)?.status).toBe('withdrawn');
+      expect(t.consent.get(id)).toMatchObject({ status: 'withdrawn', method: 'preferences:save' });
     expect(t.$$('[role="switch"]').map((s) => s.getAttribute('aria-checked'))).toEqual(['false', 'false']);
     expect(t.$('[data-action="withdraw-all"]')).toBeNull();
   });

@@ -45,10 +45,8 @@ export class History extends Component<{ s: UiState }, HistoryView> {
     const receipted = (id: string) => {
       const r = receipts.find((x) => x.id === id);
       return (
-        r && [
-          ' ',
-          h('span', { class: 'note', 'data-receipt': r.seq }, `(${t('receipt', { seq: String(r.seq) })})`),
-        ]
+        r &&
+        h('span', { class: 'note', 'data-receipt': r.seq }, s.paren(t('receipt', { seq: String(r.seq) })))
       );
     };
     const download = () => {
@@ -85,9 +83,9 @@ export class History extends Component<{ s: UiState }, HistoryView> {
                 (e.changed.length ? e.changed : Object.keys(e.event.purposes))
                   .map((id) => {
                     const st = e.event.purposes[id]?.status;
-                    return `${name(id)} \u2013 ${t(st ? (`status.${st}` as const) : 'status.none')}`;
+                    return `${name(id)}${s.zh ? '：' : ' \u2013 '}${t(st ? (`status.${st}` as const) : 'status.none')}`;
                   })
-                  .join('; '),
+                  .join(s.semi),
                 receipted(e.event.id),
               ),
             ),

@@ -61,7 +61,13 @@ export function mountIn(options: UiOptions, locale: string): UiController {
     queued = true;
     queueMicrotask(() => {
       queued = false;
-      if (host.isConnected) render(h(App, { s }), root);
+      if (host.isConnected) {
+        render(h(App, { s }), root);
+        // The floating button would cover the banner's buttons on narrow screens and sit over the
+        // dialogs: it steps aside while any layer is open.
+        const b = document.querySelector<HTMLElement>('assent-settings');
+        if (b) b.hidden = !!(s.banner.value || s.prefs.value || s.separate.value);
+      }
     });
   };
   const s = createUiState(options, locale, paint);

@@ -69,6 +69,7 @@ export class Preferences extends Component<{ s: UiState }, { draft?: Record<stri
           h(PurposeRow, {
             s,
             p,
+            labelId: `assent-p-${p.id}`,
             control: h(
               'span',
               { class: 'on' },
@@ -77,10 +78,27 @@ export class Preferences extends Component<{ s: UiState }, { draft?: Record<stri
               given(p.id)
                 ? h(
                     'button',
-                    { type: 'button', class: 'link', onClick: s.act(() => consent.withdraw(p.id)) },
+                    {
+                      type: 'button',
+                      class: 'link',
+                      'aria-describedby': `assent-p-${p.id}`,
+                      onClick: s.act(() => {
+                        consent.withdraw(p.id, 'preferences:save');
+                        s.say(t('saved'));
+                      }),
+                    },
                     t('withdraw'),
                   )
-                : h('button', { type: 'button', class: 'link', onClick: () => s.ask(p.id) }, t('review')),
+                : h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'link',
+                      'aria-describedby': `assent-p-${p.id}`,
+                      onClick: () => s.ask(p.id),
+                    },
+                    t('review'),
+                  ),
             ),
           }),
         ),
@@ -136,7 +154,7 @@ export class Preferences extends Component<{ s: UiState }, { draft?: Record<stri
               onClick: (e: Event) =>
                 s.act(() => {
                   ((e.currentTarget as Element).closest('[role=dialog]') as HTMLElement).focus();
-                  consent.withdraw('all');
+                  consent.withdraw('all', 'preferences:save');
                   setDraft({});
                   s.say(t('withdrawn'));
                 })(e),

@@ -76,6 +76,7 @@ export function createUiState(o: UiOptions, locale: string, paint: () => void) {
   const text = textsOf(config, locale);
   const t = (key: TextKey, vars?: Record<string, string>): string => fill(text(key), vars);
   let views: PurposeView[] | undefined;
+  const zh = locale.startsWith('zh');
   const s = {
     o,
     config,
@@ -88,6 +89,14 @@ export function createUiState(o: UiOptions, locale: string, paint: () => void) {
       views ??= purposeViews(config, locale);
       return views;
     },
+    /** Whether the locale is Chinese, whose punctuation is full width. */
+    zh,
+    /**
+     * An aside in parentheses after a word, and a list separator, with the language's punctuation:
+     * full width in Chinese, with no space before it.
+     */
+    paren: (x: string) => (zh ? `（${x}）` : ` (${x})`),
+    semi: zh ? '；' : '; ',
     emit: o.emit ?? (() => {}),
     trusted: o.isTrusted ?? ((e: Event) => e.isTrusted),
     /** Bumped on every consent change so that views re-read the decisions. */
@@ -133,11 +142,10 @@ export function createUiState(o: UiOptions, locale: string, paint: () => void) {
       });
     },
     say(text: string) {
-      // Re-setting the same text would not be announced again.
-      s.said.value = '';
-      queueMicrotask(() => {
-        s.said.value = text;
-      });
+      // A live region speaks when its text changes, and clearing it first would not do (both
+      // renders come in one task, before assistive technology looks): the same message twice in a
+      // row ends with a no-break space the second time, so its text still changes.
+      s.said.value = s.said.value === text ? `${text}\u00a0` : text;
     },
   };
   return s;

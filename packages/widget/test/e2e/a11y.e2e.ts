@@ -114,6 +114,9 @@ describe('accessibility in Chromium', () => {
     expect(layout.xs[0]).toBeGreaterThan(layout.xs[1]!);
     expect(layout.xs[1]).toBeGreaterThan(layout.xs[2]!);
     expect(layout.closeOnLeft).toBe(true);
+    // The floating button steps aside while the banner shows (it would cover its buttons).
+    await page.locator(sel.settings).waitFor({ state: 'hidden' });
+    await page.locator(`${sel.banner} .x`).click();
     await page.locator(sel.settings).waitFor();
     expect(await page.locator(sel.settings).textContent()).toBe('إعدادات الخصوصية');
     const button = await page.locator(sel.settings).boundingBox();
@@ -123,6 +126,7 @@ describe('accessibility in Chromium', () => {
 
   it('keeps the floating button at the end of a right-to-left page even with the English label', async () => {
     const { page, context } = await open(h, '/ar-en-label');
+    await page.locator(`${sel.banner} .x`).click();
     await page.locator(sel.settings).waitFor();
     expect(await page.locator(sel.settings).textContent()).toContain('Privacy settings');
     const button = await page.locator(sel.settings).boundingBox();
@@ -159,6 +163,27 @@ describe('accessibility in Chromium', () => {
     await page.locator(sel.dialog).waitFor({ state: 'detached' });
     expect(await page.evaluate(() => window.assent.get('analytics')?.status)).toBe('refused');
     await context.close();
+  });
+
+  it('reflows at 400% zoom: the preference center and the dialog need no horizontal scrolling', async () => {
+    // 400% zoom of a 1280x720 window is a 320x180 CSS-pixel viewport (WCAG 1.4.10).
+    for (const path of ['/', '/zh']) {
+      const { page, context } = await open(h, path, { viewport: { width: 320, height: 180 } });
+      await page.locator(`${sel.banner} .x`).click();
+      await page.evaluate(() => window.assent.open());
+      await page.locator(sel.dialog).waitFor();
+      const wide = () =>
+        page.evaluate(() =>
+          [...document.querySelector('assent-widget')!.shadowRoot!.querySelectorAll('.modal')].map(
+            (m) => m.scrollWidth - m.clientWidth,
+          ),
+        );
+      expect(await wide()).toEqual([0]);
+      await page.locator('assent-widget [data-purpose="face-payment"] button.link').click();
+      await page.locator(`${sel.dialog} >> nth=1`).waitFor();
+      expect(await wide()).toEqual([0, 0]);
+      await context.close();
+    }
   });
 
   it('does not animate when reduced motion is asked for', async () => {

@@ -1,17 +1,23 @@
 // Formatting with the platform's Intl, so every locale (Arabic included) gets native wording and
 // digits without the widget shipping tables.
 
-/** `P13M` -> "13 months" / "13个月". Unknown shapes are shown as written. */
+/**
+ * `P1Y6M` -> "1 year, 6 months" / "1年6个月", `PT30M` -> "30 minutes". Unknown shapes are shown as
+ * written.
+ */
 export function formatDuration(iso: string, locale: string): string {
-  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(\d+)H)?$/.exec(iso);
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(
+    iso,
+  );
   if (!m) return iso;
   const parts: string[] = [];
   // The pattern's groups, in order.
-  ['year', 'month', 'week', 'day', 'hour'].forEach((unit, i) => {
+  ['year', 'month', 'week', 'day', 'hour', 'minute', 'second'].forEach((unit, i) => {
     const n = m[i + 1];
     if (n) parts.push(new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' }).format(+n));
   });
-  return parts.length ? parts.join(' ') : iso;
+  // The language's own way of joining units (no spaces in Chinese).
+  return parts.length ? new Intl.ListFormat(locale, { type: 'unit' }).format(parts) : iso;
 }
 
 /** A country name from an ISO 3166-1 alpha-2 code, in the shopper's language. */
