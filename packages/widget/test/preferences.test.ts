@@ -145,7 +145,12 @@ describe('preference center', () => {
     expect(anchorClick).toHaveBeenCalledOnce();
     const records = JSON.parse(await blob!.text());
     expect(records.subject).toBe(t.consent.subject);
+    expect(records.locale).toBe('en');
     expect(records.decisions.analytics.status).toBe('given');
+    expect(records.decisions.analytics.at).toBe(new Date(t.consent.get('analytics')!.at).toISOString());
+    // What each purpose is, as the shopper was shown it.
+    const analytics = records.purposes.find((p: { id: string }) => p.id === 'analytics');
+    expect(analytics).toMatchObject({ name: 'Site analytics', basis: 'consent', retention: '13 months' });
     expect(records.history).toHaveLength(1);
     expect(records.history[0].event.purposes.analytics.status).toBe('given');
     create.mockRestore();

@@ -50,12 +50,20 @@ export class History extends Component<{ s: UiState }, HistoryView> {
       );
     };
     const download = () => {
+      // A copy the shopper (PIPL Art. 45) or an auditor can read on its own: what each purpose is,
+      // as the shopper was shown it in their language, next to the decisions, their times in
+      // ISO 8601 like the history's.
+      const decisions = consent.decisions();
       const records = {
         controller: s.config.controller,
         notice: s.config.notice,
         subject: consent.subject,
+        locale,
         exportedAt: new Date().toISOString(),
-        decisions: consent.decisions(),
+        purposes: s.purposes,
+        decisions: Object.fromEntries(
+          Object.entries(decisions).map(([id, d]) => [id, { ...d, at: new Date(d.at).toISOString() }]),
+        ),
         history: entries,
         receipts,
       };
