@@ -45,7 +45,12 @@ export interface LedgerOptions {
         schema?: string;
         sequencer?: boolean;
         poolSize?: number;
+        /** How long an ingest waits for a sequencer before answering 503; default 30000. */
         integrateTimeoutMs?: number;
+        /** How often a follower tries to take the sequencer lock; default 250. */
+        lockPollMs?: number;
+        /** A sequencer whose heartbeat is this old while events wait is replaced; default 5000. */
+        staleSequencerMs?: number;
       };
   /** The key document (see `createKeyStore`). Takes precedence over `keyFile`. */
   keys?: KeyStoreData;

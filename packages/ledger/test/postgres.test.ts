@@ -4,7 +4,7 @@ import { verifyReceipt } from '@assent/verifier';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PostgresStore } from '../src/store/postgres.js';
-import { type Fixture, fixture, makeEvent, post, runCli } from './helpers.js';
+import { type Fixture, fixture, get, makeEvent, post, runCli } from './helpers.js';
 
 describe('PostgreSQL: two ledger instances on one database', () => {
   let fx: Fixture;
@@ -90,6 +90,16 @@ describe('PostgreSQL: two ledger instances on one database', () => {
       const r = await post(url, [e]);
       expect(r.status).toBe(503);
       expect(r.body.error.code).toBe('ERR_STORAGE_UNAVAILABLE');
+      expect(r.headers.get('retry-after')).toBe('5');
+      // The event has waited longer than the timeout: the process is not healthy.
+      const h = await get(`${url}/healthz`);
+      expect(h.status).toBe(503);
+      expect(h.body).toMatchObject({
+        status: 'degraded',
+        storage: 'postgres',
+        error: { code: 'ERR_STORAGE_UNAVAILABLE' },
+      });
+      expect(h.body.pendingMs).toBeGreaterThan(300);
       // The operator is told, once per 10 s however many requests time out, and without ids.
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(
@@ -108,6 +118,7 @@ describe('PostgreSQL: two ledger instances on one database', () => {
       });
       expect(c.jti).toBe(e.id);
       expect((await seqr.verify()).ok).toBe(true);
+      expect((await get(`${url}/healthz`)).body.status).toBe('ok');
     } finally {
       await follower.close();
       await own.cleanup();
@@ -229,5 +240,57 @@ describe('PostgreSQL: the issuer and the receipt lifetime are ledger-wide (audit
     expect(r.code).toBe(78);
     expect(r.stderr).toContain('ERR_LEDGER_SETTINGS_MISMATCH');
     expect(r.stderr).toContain('https://elsewhere.test');
+  });
+});
+
+describe('PostgreSQL: a stalled sequencer is replaced (audit 4b #3)', () => {
+  it('a follower ends the session of a sequencer whose heartbeat stopped while events wait, takes over, and the log does not fork when the old one wakes', async () => {
+    const own = await fixture('postgres');
+    let thaw = () => {};
+    try {
+      const pgOpts = {
+        connectionString: own.storage().postgres as string,
+        staleSequencerMs: 1000,
+        lockPollMs: 100,
+        integrateTimeoutMs: 8000,
+      };
+      const aLines: string[] = [];
+      const a = await own.ledger({ postgres: pgOpts, log: (line) => aLines.push(line) });
+      const ua = await a.listen(0);
+      expect((await post(ua, [makeEvent()])).status).toBe(200);
+      expect((a.store as PostgresStore).isSequencer).toBe(true);
+      const lines: string[] = [];
+      const b = await own.ledger({ postgres: pgOpts, log: (line) => lines.push(line) });
+      const ub = await b.listen(0);
+      // Frozen: a keeps its connection and the lock, but neither steps nor beats.
+      thaw = (a.store as PostgresStore).stallSequencerForTest();
+      await new Promise((r) => setTimeout(r, 100));
+      const started = Date.now();
+      const r = await post(ub, [makeEvent(), makeEvent()]);
+      const waited = Date.now() - started;
+      expect(r.status).toBe(200);
+      expect(waited).toBeLessThan(8000);
+      expect((b.store as PostgresStore).isSequencer).toBe(true);
+      expect(lines.filter((l) => l.includes('sent no heartbeat'))).toHaveLength(1);
+      thaw();
+      // The old sequencer finds its session gone, steps down, and its process ingests as a follower.
+      const again = await post(ua, [makeEvent()]);
+      expect(again.status).toBe(200);
+      const seqs = await Promise.all(
+        [...r.body.receipts, ...again.body.receipts].map(
+          async (jws: string) =>
+            (await verifyReceipt(jws, { keys: b.jwks(), issuer: 'https://ledger.test' })).seq,
+        ),
+      );
+      expect(seqs).toEqual([1, 2, 3]);
+      expect((a.store as PostgresStore).isSequencer).toBe(false);
+      expect(aLines.some((l) => l.includes('sequencer failed'))).toBe(true);
+      const report = await b.verify();
+      expect(report.ok).toBe(true);
+      expect(report.treeSize).toBe(4);
+    } finally {
+      thaw();
+      await own.cleanup();
+    }
   });
 });

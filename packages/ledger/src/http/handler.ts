@@ -24,7 +24,16 @@ import { subtractDuration } from '../duration.js';
 import type { Outcome, Store, TokenRecord } from '../store/store.js';
 import { mintToken, type Scope, type TokenResolver } from '../tokens.js';
 import { FailureLog, type LogLine } from './failure-log.js';
-import { decodeSegment, HttpError, readBody, sendError, sendJson, toHttpError } from './respond.js';
+import {
+  decodeSegment,
+  HttpError,
+  RETRY_AFTER_503,
+  readBody,
+  sendError,
+  sendJson,
+  toHttpError,
+} from './respond.js';
+import { PostgresStore } from '../store/postgres.js';
 
 /** Everything the handler needs, assembled by createLedger. */
 export interface HandlerContext {
@@ -178,11 +187,29 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
         storage: ctx.store.kind,
         error: { code: 'ERR_STORAGE_UNAVAILABLE', message: broken.message, path: null },
       });
-    return sendJson(res, 200, {
-      status: 'ok',
-      storage: ctx.store.kind,
-      treeSize: await ctx.store.treeSize(),
-    });
+    const treeSize = await ctx.store.treeSize();
+    // PostgreSQL: events waiting longer than the integrate timeout mean no sequencer is working
+    // (none running, or one frozen with its lock); every ingest on every process now ends in 503.
+    const pg = ctx.store instanceof PostgresStore ? ctx.store : undefined;
+    const pendingMs = pg ? await pg.pendingAgeMs() : 0;
+    if (pg && pendingMs > pg.integrateTimeoutMs)
+      return sendJson(
+        res,
+        503,
+        {
+          status: 'degraded',
+          storage: ctx.store.kind,
+          treeSize,
+          pendingMs,
+          error: {
+            code: 'ERR_STORAGE_UNAVAILABLE',
+            message: `events have been pending for ${pendingMs} ms: no sequencer is integrating them`,
+            path: null,
+          },
+        },
+        { 'retry-after': RETRY_AFTER_503 },
+      );
+    return sendJson(res, 200, { status: 'ok', storage: ctx.store.kind, treeSize });
   }
   if (path === '/v1/log/sth') {
     allow(method, ['GET']);
@@ -493,7 +520,10 @@ async function linkCustomer(ctx: HandlerContext, e: ConsentEvent, i: number): Pr
 
 async function getTreeHead(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const head = (await ctx.store.latestTreeHead()) ?? (await ctx.store.refreshTreeHead(true));
-  if (!head) throw new HttpError(503, 'ERR_STORAGE_UNAVAILABLE', 'no signed tree head yet');
+  if (!head)
+    throw new HttpError(503, 'ERR_STORAGE_UNAVAILABLE', 'no signed tree head yet', null, {
+      'retry-after': RETRY_AFTER_503,
+    });
   if ((req.headers.accept ?? '').includes('application/jwt')) {
     res.writeHead(200, { 'content-type': 'application/jwt', 'cache-control': 'no-cache' });
     res.end(head.jws);

@@ -32,10 +32,17 @@ const STATUS: Record<string, number> = {
   ERR_LOG_CONFLICT: 503,
 };
 
+/** Seconds in the `Retry-After` of a 503. */
+export const RETRY_AFTER_503 = '5';
+
 export function toHttpError(e: unknown): HttpError {
   if (e instanceof HttpError) return e;
   if (e instanceof AssentError) {
     const status = STATUS[e.code];
+    // A 503 is temporary by definition: say when to come back. On PostgreSQL a stalled sequencer is
+    // replaced within staleSequencerMs (5 s by default).
+    if (status === 503)
+      return new HttpError(status, e.code, e.message, e.path ?? null, { 'retry-after': RETRY_AFTER_503 });
     if (status) return new HttpError(status, e.code, e.message, e.path ?? null);
   }
   return new HttpError(500, 'ERR_INTERNAL', 'internal error');

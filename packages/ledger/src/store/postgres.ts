@@ -46,6 +46,13 @@ export interface PostgresStoreOptions extends CommitOptions {
   /** How often a follower tries to take over the sequencer lock; default 250. */
   lockPollMs?: number;
   /**
+   * The sequencer writes a heartbeat about every second. When events are pending and the
+   * heartbeat is older than this, a follower ends the holder's database session (its advisory
+   * lock goes with it) and takes over: a frozen sequencer (SIGSTOP, a paused VM, a blocked event
+   * loop) whose connection stays open would otherwise hold the lock for ever. Default 5000.
+   */
+  staleSequencerMs?: number;
+  /**
    * Where the sequencer's failures go, one line each (createLedger's `log`): log conflicts, other
    * failures of the sequencer loop, and events answered 503 because no sequencer integrated them
    * in time; each kind at most once per 10 s. Default stderr.
@@ -97,6 +104,11 @@ CREATE TABLE IF NOT EXISTS ${s}.tokens (
   id text PRIMARY KEY, hash bytea NOT NULL UNIQUE, scopes text NOT NULL, label text,
   created_at text NOT NULL, expires_at text, revoked_at text
 );
+CREATE TABLE IF NOT EXISTS ${s}.sequencer (
+  one boolean PRIMARY KEY DEFAULT true CHECK (one), backend_pid int, heartbeat timestamptz
+);
+INSERT INTO ${s}.sequencer (one) VALUES (true) ON CONFLICT DO NOTHING;
+ALTER TABLE ${s}.pending ADD COLUMN IF NOT EXISTS queued_at timestamptz NOT NULL DEFAULT now();
 CREATE TABLE IF NOT EXISTS ${s}.access_log (
   id bigserial PRIMARY KEY, at text NOT NULL, who text NOT NULL, action text NOT NULL,
   subject_hash text, detail text
@@ -182,6 +194,10 @@ export class PostgresStore implements Store {
   #loop: Promise<void> | undefined;
   #poll: NodeJS.Timeout | undefined;
   #lastHeadCheck = 0;
+  #lastBeat = 0;
+  #lastHolderCheck = 0;
+  #stall: Promise<void> | undefined;
+  readonly #takeovers = new Throttled();
   readonly #log: LogLine;
   readonly #beforeSequencing: PostgresStoreOptions['beforeSequencing'];
   readonly #conflicts = new Throttled();
@@ -200,6 +216,7 @@ export class PostgresStore implements Store {
       integrateTimeoutMs: options.integrateTimeoutMs ?? 30_000,
       poolSize: options.poolSize ?? 10,
       lockPollMs: options.lockPollMs ?? 250,
+      staleSequencerMs: options.staleSequencerMs ?? 5000,
       commitDelayMs: options.commitDelayMs ?? 0,
       maxBatchItems: options.maxBatchItems ?? 2048,
       treeHeadIntervalMs: options.treeHeadIntervalMs ?? 1000,
@@ -211,7 +228,8 @@ export class PostgresStore implements Store {
   }
 
   #client(): pg.Client {
-    const c = new pg.Client({ connectionString: this.#o.connectionString, types });
+    // TCP keepalive: a sequencer on a half-open connection is found out by the kernel, not never.
+    const c = new pg.Client({ connectionString: this.#o.connectionString, types, keepAlive: true });
     c.on('error', () => {});
     return c;
   }
@@ -429,12 +447,16 @@ export class PostgresStore implements Store {
             [this.#lockKey],
           );
           if (!r.rows[0].ok) {
+            await this.#checkHolder(this.#seqClient);
             await this.#idle(this.#o.lockPollMs);
             continue;
           }
           this.#leader = true;
+          await this.#beat();
           await this.#reload();
         }
+        if (this.#stall) await this.#stall;
+        if (Date.now() - this.#lastBeat >= this.#beatMs) await this.#beat();
         const n = await this.#integrateOnce();
         if (Date.now() - this.#lastHeadCheck >= this.#o.treeHeadIntervalMs) await this.refreshTreeHead();
         if (n === 0) await this.#idle(Math.min(50, this.#o.treeHeadIntervalMs));
@@ -448,6 +470,84 @@ export class PostgresStore implements Store {
         if (!this.#closed) await sleep(this.#o.lockPollMs);
       }
     }
+  }
+
+  get #beatMs(): number {
+    return Math.min(1000, Math.max(10, Math.floor(this.#o.staleSequencerMs / 4)));
+  }
+
+  /** The sequencer's heartbeat, in the database's clock (so hosts' clocks do not matter). */
+  async #beat(): Promise<void> {
+    await this.#seqClient!.query(
+      `UPDATE ${this.#s}.sequencer SET backend_pid = pg_backend_pid(), heartbeat = clock_timestamp()`,
+    );
+    this.#lastBeat = Date.now();
+  }
+
+  /**
+   * A follower's check: events pending and the holder's heartbeat stale means the holder is alive
+   * to PostgreSQL but not working. End its session; the advisory lock is released with it and the
+   * next poll takes it. If the old sequencer wakes up, its connection is gone, and the
+   * compare-and-set on the log size would refuse any step it had computed.
+   */
+  async #checkHolder(c: pg.Client): Promise<void> {
+    const now = Date.now();
+    if (now - this.#lastHolderCheck < Math.min(1000, this.#o.staleSequencerMs / 2)) return;
+    this.#lastHolderCheck = now;
+    const r = await c.query<{ holder: number | null; age_ms: number | null; pending: boolean }>(
+      `WITH k AS (SELECT ('x' || substr(md5($1), 1, 16))::bit(64)::bigint AS k)
+       SELECT (SELECT l.pid FROM pg_locks l, k
+               WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+                 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                 AND l.classid::bigint = ((k.k >> 32) & 4294967295) AND l.objid::bigint = (k.k & 4294967295)
+               LIMIT 1) AS holder,
+              (SELECT (extract(epoch FROM clock_timestamp() - heartbeat) * 1000)::bigint FROM ${this.#s}.sequencer) AS age_ms,
+              EXISTS (SELECT 1 FROM ${this.#s}.pending) AS pending`,
+      [this.#lockKey],
+    );
+    const row = r.rows[0];
+    if (!row?.pending || row.holder === null || row.age_ms === null || row.age_ms <= this.#o.staleSequencerMs)
+      return;
+    await c.query('SELECT pg_terminate_backend($1)', [row.holder]);
+    const more = this.#takeovers.next(now);
+    if (more !== undefined)
+      writeLine(
+        this.#log,
+        `assent-ledger: the sequencer (database backend ${row.holder}) sent no heartbeat for ${row.age_ms} ms while events were pending; its session was ended so that another process takes over${more}`,
+      );
+  }
+
+  /**
+   * Test hook: freeze this process's sequencer loop (no steps, no heartbeat) while it keeps its
+   * connection and lock, as SIGSTOP would. Returns the function that thaws it.
+   * @internal
+   */
+  stallSequencerForTest(): () => void {
+    let thaw!: () => void;
+    this.#stall = new Promise<void>((r) => {
+      thaw = r;
+    });
+    return () => {
+      this.#stall = undefined;
+      thaw();
+    };
+  }
+
+  /**
+   * How long the oldest pending item has waited for a sequencer, in milliseconds (0 when none),
+   * measured by the database's clock. `/healthz` reports the ledger degraded past the integrate
+   * timeout.
+   */
+  async pendingAgeMs(): Promise<number> {
+    const r = await this.pool.query<{ ms: number | null }>(
+      `SELECT (extract(epoch FROM now() - min(queued_at)) * 1000)::bigint AS ms FROM ${this.#s}.pending`,
+    );
+    return Math.max(0, r.rows[0]?.ms ?? 0);
+  }
+
+  /** The integrate timeout: past it an ingest answers 503 and `/healthz` reports degraded. */
+  get integrateTimeoutMs(): number {
+    return this.#o.integrateTimeoutMs;
   }
 
   /** One line for a failure of the sequencer loop; a log conflict says what it means. */
