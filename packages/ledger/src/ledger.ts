@@ -150,7 +150,10 @@ export interface Ledger {
   /** The request handler, to mount in another node:http server or a framework. */
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
   readonly store: Store;
-  /** The JWKS the ledger publishes. */
+  /**
+   * The JWKS the ledger publishes. On PostgreSQL: this process's keys and every other process's
+   * keys recorded in the database (re-read every 2 s).
+   */
   jwks(): { keys: PublicJwk[] };
   /** The library computing the Ed25519 signatures: `libsodium` or `node:crypto`. */
   readonly signingBackend: SigningBackend;
@@ -197,6 +200,11 @@ export interface Ledger {
 }
 
 const DAY = 86_400;
+/**
+ * How often a PostgreSQL ledger re-reads the published keys. The JWKS's `Cache-Control: max-age`
+ * (JWKS_MAX_AGE_SECONDS in the handler) is kept close to it, so caches see a new key within seconds.
+ */
+const JWKS_REFRESH_MS = 2000;
 
 function positiveInt(v: unknown, name: string, fallback: number, min = 1): number {
   if (v === undefined) return fallback;
@@ -323,6 +331,38 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
     await signer.close();
     throw e;
   }
+  // PostgreSQL: only the sequencer signs, and processes may run different key documents during a
+  // rolling rotation, so every process publishes the union of all processes' keys, kept in the
+  // database and re-read every JWKS_REFRESH_MS.
+  let published = keys.jwks;
+  let jwksTimer: NodeJS.Timeout | undefined;
+  if (store instanceof PostgresStore) {
+    const pgStore = store;
+    const refreshJwks = async () => {
+      const fromDb = (await pgStore.publishedKeys({
+        kid: keys.kid,
+        keepPublishedSeconds: receiptTtlSeconds + DAY,
+      })) as PublicJwk[];
+      const own = new Set(keys.jwks.keys.map((k) => k.kid));
+      published = { keys: [...keys.jwks.keys, ...fromDb.filter((k) => !own.has(k.kid))] };
+    };
+    try {
+      await pgStore.publishKeys(
+        keys.data.keys.map((k, i) => ({
+          jwk: keys.allKeys.keys[i]!,
+          publishUntil: i === 0 ? undefined : k.publishUntil,
+        })),
+      );
+      await refreshJwks();
+    } catch (e) {
+      await store.close();
+      await signer.close();
+      throw e;
+    }
+    // A failed refresh keeps the last set; this process's own keys are always in it.
+    jwksTimer = setInterval(() => refreshJwks().catch(() => {}), JWKS_REFRESH_MS);
+    jwksTimer.unref();
+  }
   await store.refreshTreeHead();
 
   const rl = options.rateLimit;
@@ -339,7 +379,7 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
     store,
     tokens,
     secret: keys.secret,
-    jwks: () => keys.jwks,
+    jwks: () => published,
     issuer: () => ctx.issuer,
     corsOrigins: new Set(options.corsOrigins ?? []),
     linkKeys,
@@ -371,7 +411,7 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
     server,
     handler,
     store,
-    jwks: () => keys.jwks,
+    jwks: () => published,
     signingBackend: signer.backend,
     listen(port = 8787, host = '127.0.0.1') {
       if (!Number.isSafeInteger(port) || port < 0 || port > 65535)
@@ -406,6 +446,7 @@ export async function createLedger(options: LedgerOptions = {}): Promise<Ledger>
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        if (jwksTimer) clearInterval(jwksTimer);
         await store.close();
         await signer.close();
       })();

@@ -1,6 +1,7 @@
 // Several ledger processes on one PostgreSQL database: one log, no fork, no duplicates, failover;
 // and the sequencer's failures in the failure log.
-import { verifyReceipt } from '@assent/verifier';
+import { rotateKeyStore } from '@assent/ledger';
+import { verifyReceipt, verifyTreeHead } from '@assent/verifier';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PostgresStore } from '../src/store/postgres.js';
@@ -290,6 +291,53 @@ describe('PostgreSQL: a stalled sequencer is replaced (audit 4b #3)', () => {
       expect(report.treeSize).toBe(4);
     } finally {
       thaw();
+      await own.cleanup();
+    }
+  });
+});
+
+describe('PostgreSQL: keys are published through the database (audit 4b #2)', () => {
+  it('during a rolling rotation both JWKS endpoints verify receipts and tree heads from either process', async () => {
+    const own = await fixture('postgres');
+    try {
+      // b runs the rotated document (new current key, the old one retired) and sequences first;
+      // a still runs the document from before the rotation.
+      const rotated = rotateKeyStore(own.keys, { receiptTtlSeconds: 3600 });
+      const b = await own.ledger({ keys: rotated, treeHeadIntervalMs: 100 });
+      const ub = await b.listen(0);
+      const a = await own.ledger({ keys: own.keys, treeHeadIntervalMs: 100 });
+      const ua = await a.listen(0);
+      expect((b.store as PostgresStore).isSequencer).toBe(true);
+      const receipts: string[] = [];
+      for (const u of [ua, ub]) {
+        const r = await post(u, [makeEvent()]);
+        expect(r.status).toBe(200);
+        receipts.push(r.body.receipts[0]);
+      }
+      // Every receipt is signed with b's new key, a's own key document does not have it.
+      expect(
+        receipts.map((j) => JSON.parse(Buffer.from(j.split('.')[0]!, 'base64url').toString()).kid),
+      ).toEqual([rotated.keys[0]!.kid, rotated.keys[0]!.kid]);
+      for (const u of [ua, ub]) {
+        const jwks = await get(`${u}/.well-known/jwks.json`);
+        expect(jwks.headers.get('cache-control')).toBe('public, max-age=5');
+        expect(jwks.body.keys.map((k: { kid: string }) => k.kid).sort()).toEqual(
+          [own.keys.keys[0]!.kid, rotated.keys[0]!.kid].sort(),
+        );
+        for (const jws of receipts)
+          await expect(
+            verifyReceipt(jws, { keys: jwks.body, issuer: 'https://ledger.test' }),
+          ).resolves.toBeTruthy();
+        for (const v of [ua, ub]) {
+          let sth = (await get(`${v}/v1/log/sth`)).body;
+          for (let i = 0; i < 100 && !(sth.treeSize >= 2); i++) {
+            await new Promise((r) => setTimeout(r, 20));
+            sth = (await get(`${v}/v1/log/sth`)).body;
+          }
+          expect((await verifyTreeHead(sth.sth, { keys: jwks.body })).treeSize).toBe(2);
+        }
+      }
+    } finally {
       await own.cleanup();
     }
   });

@@ -74,6 +74,9 @@ type Principal = { kind: 'token'; token: TokenRecord } | { kind: 'link'; sub: st
 /** The longest lifetime `POST /v1/tokens` grants: 100 years of 365.25 days. */
 const MAX_TOKEN_LIFETIME_SECONDS = 3_155_760_000;
 
+/** `max-age` of the JWKS. */
+export const JWKS_MAX_AGE_SECONDS = 5;
+
 const PUBLIC_PATHS = new Set(['/.well-known/jwks.json', '/.well-known/gpc.json', '/healthz']);
 
 /**
@@ -169,7 +172,9 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   }
   if (path === '/.well-known/jwks.json') {
     allow(method, ['GET']);
-    return sendJson(res, 200, ctx.jwks(), { 'cache-control': 'public, max-age=300' });
+    // Short: on PostgreSQL a process restarted with a rotated key appears in every process's JWKS
+    // within 2 s, and a cache must not hide it much longer than that.
+    return sendJson(res, 200, ctx.jwks(), { 'cache-control': `public, max-age=${JWKS_MAX_AGE_SECONDS}` });
   }
   if (path === '/.well-known/gpc.json') {
     allow(method, ['GET']);

@@ -109,6 +109,7 @@ CREATE TABLE IF NOT EXISTS ${s}.sequencer (
 );
 INSERT INTO ${s}.sequencer (one) VALUES (true) ON CONFLICT DO NOTHING;
 ALTER TABLE ${s}.pending ADD COLUMN IF NOT EXISTS queued_at timestamptz NOT NULL DEFAULT now();
+CREATE TABLE IF NOT EXISTS ${s}.keys (kid text PRIMARY KEY, jwk text NOT NULL, publish_until timestamptz);
 CREATE TABLE IF NOT EXISTS ${s}.access_log (
   id bigserial PRIMARY KEY, at text NOT NULL, who text NOT NULL, action text NOT NULL,
   subject_hash text, detail text
@@ -282,6 +283,47 @@ export class PostgresStore implements Store {
             [key, value],
           );
     return r.rows[0]?.value;
+  }
+
+  /**
+   * Record public keys for every process's JWKS. `publishUntil` absent means a current key
+   * (published until some process records it retired). A key's retirement is never undone, and of
+   * two retirement times the later one counts.
+   */
+  async publishKeys(keys: Array<{ jwk: { kid: string }; publishUntil?: string }>): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${this.#s}.keys (kid, jwk, publish_until)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
+       ON CONFLICT (kid) DO UPDATE SET publish_until = CASE
+         WHEN keys.publish_until IS NULL THEN excluded.publish_until
+         WHEN excluded.publish_until IS NULL THEN keys.publish_until
+         ELSE greatest(keys.publish_until, excluded.publish_until) END`,
+      [
+        keys.map((k) => k.jwk.kid),
+        keys.map((k) => JSON.stringify(k.jwk)),
+        keys.map((k) => k.publishUntil ?? null),
+      ],
+    );
+  }
+
+  /**
+   * The public keys to publish now: every process's current key and retired keys whose receipts
+   * may be alive. While this process is the sequencer and signs with a key another process has
+   * recorded as retired, that key's publication is extended to cover what it signs now
+   * (`keepPublishedSeconds` from now), so no receipt outlives its key in the JWKS.
+   */
+  async publishedKeys(signing?: { kid: string; keepPublishedSeconds: number }): Promise<object[]> {
+    if (signing && this.#leader)
+      await this.pool.query(
+        `UPDATE ${this.#s}.keys SET publish_until = now() + make_interval(secs => $2)
+         WHERE kid = $1 AND publish_until < now() + make_interval(secs => $2)`,
+        [signing.kid, signing.keepPublishedSeconds],
+      );
+    const r = await this.pool.query<{ jwk: string }>(
+      `SELECT jwk FROM ${this.#s}.keys WHERE publish_until IS NULL OR publish_until > now()
+       ORDER BY publish_until DESC NULLS FIRST, kid`,
+    );
+    return r.rows.map((x) => JSON.parse(x.jwk));
   }
 
   /** Whether this process currently holds the sequencer lock. */
