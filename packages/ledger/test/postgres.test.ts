@@ -342,3 +342,41 @@ describe('PostgreSQL: keys are published through the database (audit 4b #2)', ()
     }
   });
 });
+
+describe('PostgreSQL: waiters time out when their check fails', () => {
+  it('answers 503 at the timeout while the query for integrated entries fails (database unreachable)', async () => {
+    const own = await fixture('postgres');
+    const follower = await own.ledger({
+      postgres: {
+        connectionString: own.storage().postgres as string,
+        sequencer: false,
+        integrateTimeoutMs: 300,
+      },
+      log: () => {},
+    });
+    const query = pg.Pool.prototype.query;
+    let failed = 0;
+    const spy = vi.spyOn(pg.Pool.prototype, 'query').mockImplementation(function (
+      this: pg.Pool,
+      ...args: unknown[]
+    ) {
+      if (typeof args[0] === 'string' && args[0].includes('WHERE id = ANY($1::text[])')) {
+        failed++;
+        return Promise.reject(new Error('connection refused'));
+      }
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as never);
+    try {
+      const url = await follower.listen(0);
+      const hung = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 5000).unref());
+      const r = await Promise.race([post(url, [makeEvent()]), hung]);
+      expect(r).not.toBe('hung');
+      expect((r as Awaited<ReturnType<typeof post>>).status).toBe(503);
+      expect((r as Awaited<ReturnType<typeof post>>).body.error.code).toBe('ERR_STORAGE_UNAVAILABLE');
+      expect(failed).toBeGreaterThan(0);
+    } finally {
+      spy.mockRestore();
+      await own.cleanup();
+    }
+  });
+});

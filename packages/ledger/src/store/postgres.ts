@@ -434,24 +434,33 @@ export class PostgresStore implements Store {
   async #resolveWaiters(): Promise<void> {
     const ids = [...this.#waiting.keys()];
     if (!ids.length) return;
-    const r = await this.pool.query(
-      `SELECT id, seq, kind, digest, receipt, erased_by, CASE WHEN kind <> 'event' THEN body END AS body, leaf
-       FROM ${this.#s}.entries WHERE id = ANY($1::text[])`,
-      [ids],
-    );
-    for (const row of r.rows) {
-      const list = this.#waiting.get(row.id);
-      this.#waiting.delete(row.id);
-      for (const w of list ?? []) {
-        if (row.kind !== 'event') {
-          const erased = row.body ? countRanges(JSON.parse(row.body).erased) : 0;
-          w.resolve({ status: 'tombstone', seq: row.seq, leaf: row.leaf, erased });
-        } else {
-          const o = outcomeOfStored(row, w.item as EventItem);
-          w.resolve(o.status === 'ok' ? { ...o, duplicate: false } : o);
+    // The timeouts apply even when the check fails (the database unreachable): a waiter gets its
+    // 503 at the timeout instead of hanging for as long as the database is gone.
+    try {
+      const r = await this.pool.query(
+        `SELECT id, seq, kind, digest, receipt, erased_by, CASE WHEN kind <> 'event' THEN body END AS body, leaf
+         FROM ${this.#s}.entries WHERE id = ANY($1::text[])`,
+        [ids],
+      );
+      for (const row of r.rows) {
+        const list = this.#waiting.get(row.id);
+        this.#waiting.delete(row.id);
+        for (const w of list ?? []) {
+          if (row.kind !== 'event') {
+            const erased = row.body ? countRanges(JSON.parse(row.body).erased) : 0;
+            w.resolve({ status: 'tombstone', seq: row.seq, leaf: row.leaf, erased });
+          } else {
+            const o = outcomeOfStored(row, w.item as EventItem);
+            w.resolve(o.status === 'ok' ? { ...o, duplicate: false } : o);
+          }
         }
       }
+    } finally {
+      this.#expireWaiters();
     }
+  }
+
+  #expireWaiters(): void {
     const now = Date.now();
     let timedOut = 0;
     for (const [id, list] of this.#waiting) {
