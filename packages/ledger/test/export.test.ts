@@ -1,5 +1,6 @@
 // Exports: the programmatic ledger.export() and its access log (audit-4 #9), what the Kantara
-// Consent Receipt 1.1 export may state (audit-4 #8), and the same rules for GET /v1/export.
+// Consent Receipt 1.1 export may state (audit-4 #8), and the same rules for GET /v1/export, on
+// SQLite and on PostgreSQL.
 import { type AssentConfig, definitionHash, validateConfig } from '@assent/core';
 import { ExportUnconfigured } from '@assent/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -179,16 +180,31 @@ describe('Kantara Consent Receipt 1.1 export', () => {
     });
   });
 
-  describe('GET /v1/export?format=kantara', () => {
-    const serve = async (options: Parameters<Fixture['ledger']>[0]) => {
-      const l = await fx.ledger(options);
+  // Over HTTP on both stores: the export reads the store's entries and writes its access log.
+  describe.each(['sqlite', 'postgres'] as const)('GET /v1/export?format=kantara (%s)', (backend) => {
+    let store: Fixture;
+    beforeAll(async () => {
+      store = await fixture(backend);
+    });
+    afterAll(async () => {
+      await store?.cleanup();
+    });
+    // Each ledger on its own log: a SQLite file, or a schema of the fixture's PostgreSQL database.
+    const serve = async ({ name, ...options }: Parameters<Fixture['ledger']>[0] & { name: string }) => {
+      const s = store.storage();
+      const l = await store.ledger({
+        ...options,
+        ...(typeof s.postgres === 'string'
+          ? { postgres: { connectionString: s.postgres, schema: name.replaceAll('-', '_') } }
+          : { database: `${store.dir}/${name}.db` }),
+      });
       const url = await l.listen(0);
       const auditor = { authorization: `Bearer ${(await l.createToken({ scopes: ['audit'] })).token}` };
       return { l, url, auditor };
     };
 
     it('states the categories, sensitivity and third parties of the site config, as ledger.export() does', async () => {
-      const { l, url, auditor } = await serve({ database: `${fx.dir}/http-kantara.db`, siteConfig: SITE });
+      const { l, url, auditor } = await serve({ name: 'http-kantara', siteConfig: SITE });
       await l.append([
         makeEvent({
           purposes: {
@@ -217,7 +233,7 @@ describe('Kantara Consent Receipt 1.1 export', () => {
     });
 
     it('is refused with 409 ERR_EXPORT_UNCONFIGURED without a controller or notice URL, and nothing is logged', async () => {
-      const { l, url, auditor } = await serve({ database: `${fx.dir}/http-kantara-bare.db` });
+      const { l, url, auditor } = await serve({ name: 'http-kantara-bare' });
       await l.append([makeEvent()]);
       const r = await get(`${url}/v1/export?format=kantara`, auditor);
       expect(r.status).toBe(409);
@@ -227,7 +243,7 @@ describe('Kantara Consent Receipt 1.1 export', () => {
       expect(await l.store.accessLog(0, 10)).toEqual([]);
       // A controller alone is not enough; the error then names the notice URL.
       const half = await serve({
-        database: `${fx.dir}/http-kantara-half.db`,
+        name: 'http-kantara-half',
         controller: { name: 'Shop Ltd' },
       });
       const h = await get(`${half.url}/v1/export?format=kantara`, half.auditor);
