@@ -49,7 +49,9 @@ export interface ConsentDecision {
   /**
    * The receipt's `gpc`: whether a Global Privacy Control signal was present when the decision was
    * made, so that a purpose given under it was an explicit opt-in. `undefined` without a verified
-   * receipt; `false` for receipts issued before the claim existed.
+   * receipt; `false` for receipts issued before the claim existed. After `checkOnline` follows a
+   * newer ledger decision, the deciding event's `gpc` as the ledger reports it, or `undefined`
+   * when the ledger does not say (which the adapters' GPC rule treats as not under the signal).
    */
   readonly gpc: boolean | undefined;
   /** Error code, for `invalid-receipt` and `ledger-unavailable`. */
@@ -183,6 +185,8 @@ interface LedgerPurpose {
   hash: string;
   at: string;
   seq: number;
+  /** The deciding event's GPC flag, when the ledger reports it (older ledgers do not). */
+  gpc?: unknown;
 }
 
 function ledgerPurpose(body: unknown, subject: string, purposeId: string): LedgerPurpose | undefined {
@@ -201,7 +205,8 @@ function ledgerPurpose(body: unknown, subject: string, purposeId: string): Ledge
     p === null ||
     !['given', 'refused', 'withdrawn', 'expired'].includes(p.status) ||
     typeof p.hash !== 'string' ||
-    !Number.isSafeInteger(p.seq)
+    !Number.isSafeInteger(p.seq) ||
+    (p.gpc !== undefined && typeof p.gpc !== 'boolean')
   ) {
     throw new LedgerUnavailable(`ledger answer for purpose ${purposeId} is malformed`);
   }
@@ -346,8 +351,17 @@ export function createConsentChecker(b: Backend, options: ConsentCheckerOptions)
     // subject and its linked devices; if that is the receipt's own event, the receipt stands.
     if (latest === undefined) return decision(false, 'unknown-to-ledger', undefined, c.ref);
     if (latest.seq === seq) return offline;
-    const current = judge(hashes, purposeId, latest, c.ref);
-    return current.reason === 'not-given' ? decision(false, 'superseded', latest.status, c.ref) : current;
+    // Another event decides, so the receipt's `gpc` says nothing about it: carry the deciding
+    // event's flag if the ledger reports one, else `undefined`, which the GPC rule treats as "not
+    // made under the signal" (fail safe: a consent from a device without the signal must not pass
+    // as an opt-in under it).
+    const ref: Ref = {
+      receiptId: c.ref.receiptId,
+      subject: c.ref.subject,
+      gpc: typeof latest.gpc === 'boolean' ? latest.gpc : undefined,
+    };
+    const current = judge(hashes, purposeId, latest, ref);
+    return current.reason === 'not-given' ? decision(false, 'superseded', latest.status, ref) : current;
   }
 
   return { check, checkOnline };

@@ -5,6 +5,7 @@ import express from 'express';
 import { Hono } from 'hono';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HASH_A, ISSUER, makeKey, receiptClaims, signReceipt } from './helpers.js';
+import { json, startServer } from './server.js';
 
 const key = makeKey();
 
@@ -152,5 +153,60 @@ describe.each([
       ).json();
       expect(forged).toMatchObject({ allowed: false, reason: 'invalid-receipt' });
     });
+  });
+
+  it("checkOnline under GPC: a newer ledger decision does not inherit the receipt's gpc flag", async () => {
+    const ledger = await startServer();
+    try {
+      const online = v.createConsentChecker({
+        jwks: v.createLocalJwks([key.publicJwk]),
+        issuer: ISSUER,
+        purposes: { ads: HASH_A },
+        ledgerUrl: ledger.url,
+      });
+      const consentOf = v.createFetchConsent(online, { gpcPurposes: ['ads'] });
+      // A decision made under the signal that REFUSES ads (seq 5); later a linked device without
+      // GPC gives ads (seq 9), which the ledger reports as current.
+      const claims = receiptClaims({
+        seq: 5,
+        gpc: true,
+        mth: 'gpc',
+        cns: { ads: { status: 'refused', hash: HASH_A } },
+      });
+      const receipt = signReceipt(key, claims);
+      const given = { status: 'given', hash: HASH_A, at: '2026-11-29T10:00:00.000Z', seq: 9 };
+      let answer: object = { ads: given };
+      ledger.handler = (_req, res) => json(res, { subject: claims.sub, purposes: answer });
+      const req = () =>
+        consentOf(
+          new Request('https://shop.example/', { headers: { 'Assent-Receipt': receipt, 'Sec-GPC': '1' } }),
+        );
+      expect(await req().check('ads')).toMatchObject({ allowed: false, reason: 'gpc' });
+      // The ledger does not say whether seq 9 was made under the signal: fail safe.
+      expect(await req().checkOnline('ads')).toMatchObject({ allowed: false, reason: 'gpc' });
+      expect(await online.checkOnline(receipt, 'ads')).toMatchObject({ allowed: true, gpc: undefined });
+      // The ledger says it was not.
+      answer = { ads: { ...given, gpc: false } };
+      expect(await req().checkOnline('ads')).toMatchObject({ allowed: false, reason: 'gpc' });
+      expect(await online.checkOnline(receipt, 'ads')).toMatchObject({ allowed: true, gpc: false });
+      // A given made under the signal is an opt-in the signal does not override.
+      answer = { ads: { ...given, gpc: true } };
+      expect(await req().checkOnline('ads')).toMatchObject({ allowed: true, reason: 'given', gpc: true });
+      // A gpc of another type is a malformed answer.
+      answer = { ads: { ...given, gpc: 'yes' } };
+      expect(await online.checkOnline(receipt, 'ads')).toMatchObject({
+        allowed: false,
+        reason: 'ledger-unavailable',
+      });
+      // Without the signal, the ledger's given allows as before.
+      answer = { ads: given };
+      expect(
+        await consentOf(
+          new Request('https://shop.example/', { headers: { 'Assent-Receipt': receipt } }),
+        ).checkOnline('ads'),
+      ).toMatchObject({ allowed: true, reason: 'given' });
+    } finally {
+      await ledger.close();
+    }
   });
 });

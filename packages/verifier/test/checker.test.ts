@@ -167,7 +167,8 @@ describe.each([
         reason: 'superseded',
         receiptId: claims.jti,
         subject: claims.sub,
-        gpc: false,
+        // Another event decided and the ledger did not report its gpc: unknown, not the receipt's.
+        gpc: undefined,
       });
       expect(seen).toEqual([`/v1/subjects/${claims.sub}/consent`, 'Bearer tok']);
       // The offline check still says yes: only the ledger knows about the withdrawal.
