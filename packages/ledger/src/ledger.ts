@@ -45,6 +45,10 @@ export interface LedgerOptions {
         schema?: string;
         sequencer?: boolean;
         poolSize?: number;
+        /** How long opening a database connection may take; default 10000. */
+        connectTimeoutMs?: number;
+        /** How long a query of the pool may wait for its answer (not the sequencer's); default 60000. */
+        queryTimeoutMs?: number;
         /** How long an ingest waits for a sequencer before answering 503; default 30000. */
         integrateTimeoutMs?: number;
         /** How often a follower tries to take the sequencer lock; default 250. */

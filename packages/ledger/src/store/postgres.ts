@@ -43,6 +43,20 @@ export interface PostgresStoreOptions extends CommitOptions {
   integrateTimeoutMs?: number;
   /** Connections in this process's pool; default 10. */
   poolSize?: number;
+  /**
+   * How long opening a connection may take (every connection: the pool's, the sequencer's and the
+   * listener's); default 10000. A database that accepts TCP but never answers would otherwise hold
+   * every query, and so every request, for ever.
+   */
+  connectTimeoutMs?: number;
+  /**
+   * How long one query of the pool may wait for its answer before it fails and its connection is
+   * dropped; default 60000. It finds out a connection that stopped answering (a half-open TCP
+   * connection, a frozen server), so requests fail with 503 instead of hanging. Not applied to the
+   * sequencer's connection: its transactions integrate whole batches and a fence (the compare-and-set
+   * of the log size) already makes a stale one harmless; nor to the background VACUUM after erasures.
+   */
+  queryTimeoutMs?: number;
   /** How often a follower tries to take over the sequencer lock; default 250. */
   lockPollMs?: number;
   /**
@@ -63,6 +77,14 @@ export interface PostgresStoreOptions extends CommitOptions {
    * (createLedger settles the ledger-wide issuer and receipt lifetime here); a throw fails start.
    */
   beforeSequencing?: (store: PostgresStore) => Promise<void>;
+}
+
+function positiveMs(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  // setTimeout's range: a larger value would fire at once.
+  if (!Number.isInteger(value) || value < 1 || value > 2 ** 31 - 1)
+    throw new TypeError(`${name} must be a positive integer of milliseconds`);
+  return value;
 }
 
 const INT8 = 20;
@@ -216,6 +238,8 @@ export class PostgresStore implements Store {
       sequencer: options.sequencer ?? true,
       integrateTimeoutMs: options.integrateTimeoutMs ?? 30_000,
       poolSize: options.poolSize ?? 10,
+      connectTimeoutMs: positiveMs(options.connectTimeoutMs, 'connectTimeoutMs', 10_000),
+      queryTimeoutMs: positiveMs(options.queryTimeoutMs, 'queryTimeoutMs', 60_000),
       lockPollMs: options.lockPollMs ?? 250,
       staleSequencerMs: options.staleSequencerMs ?? 5000,
       commitDelayMs: options.commitDelayMs ?? 0,
@@ -224,13 +248,25 @@ export class PostgresStore implements Store {
     };
     this.#s = ident(this.#o.schema);
     this.#lockKey = `assent-ledger:${this.#o.schema}`;
-    this.pool = new pg.Pool({ connectionString: this.#o.connectionString, max: this.#o.poolSize, types });
+    this.pool = new pg.Pool({
+      connectionString: this.#o.connectionString,
+      max: this.#o.poolSize,
+      types,
+      connectionTimeoutMillis: this.#o.connectTimeoutMs,
+      // Client-side: a server that stopped answering never sends the error a statement_timeout would.
+      query_timeout: this.#o.queryTimeoutMs,
+    });
     this.pool.on('error', () => {});
   }
 
   #client(): pg.Client {
     // TCP keepalive: a sequencer on a half-open connection is found out by the kernel, not never.
-    const c = new pg.Client({ connectionString: this.#o.connectionString, types, keepAlive: true });
+    const c = new pg.Client({
+      connectionString: this.#o.connectionString,
+      types,
+      keepAlive: true,
+      connectionTimeoutMillis: this.#o.connectTimeoutMs,
+    });
     c.on('error', () => {});
     return c;
   }
@@ -697,7 +733,15 @@ export class PostgresStore implements Store {
     this.#range = work;
     this.#committed = { size: work.size, root: work.root() };
     // Erased bodies remain as dead row versions until VACUUM; reclaim them now, in the background.
-    if (result.erasures.length) this.pool.query(`VACUUM ${s}.entries`).catch(() => {});
+    // On its own connection: the pool's query timeout would cancel a long VACUUM of a large table.
+    if (result.erasures.length) {
+      const c = this.#client();
+      void c
+        .connect()
+        .then(() => c.query(`VACUUM ${s}.entries`))
+        .catch(() => {})
+        .finally(() => c.end().catch(() => {}));
+    }
     return pend.rows.length;
   }
 
