@@ -213,7 +213,13 @@ describe('SQLite lost threads', () => {
   });
 
   it('a writer thread that stops breaks the store: every later request is refused, stored ids too', async () => {
-    const ledger = await fx.ledger({ database: `${fx.dir}/writer-lost.db`, signingThreads: 1 });
+    // The failure log's line is asserted here, not printed (its stderr default: http-fixes.test.ts).
+    const lines: string[] = [];
+    const ledger = await fx.ledger({
+      database: `${fx.dir}/writer-lost.db`,
+      signingThreads: 1,
+      log: (line) => lines.push(line),
+    });
     const ev = makeEvent();
     const [receipt] = await ledger.append([ev]);
     expect(await ledger.append([ev])).toEqual([receipt]);
@@ -231,6 +237,10 @@ describe('SQLite lost threads', () => {
     });
     expect(await codeOf(ledger.append([makeEvent()]))).toBe('ERR_STORAGE_UNAVAILABLE');
     expect(await ledger.store.treeSize()).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^assent-ledger: storage broken: every write is refused until the ledger is restarted: StorageUnavailable: the SQLite writer thread stopped/,
+    );
   });
 
   // Batches of 64 receipts or more are signed on the signing threads before they go to the writer.

@@ -44,7 +44,9 @@ describe('SQLite group commit durability', () => {
   });
 
   it('never acknowledges when the fsync fails, and refuses further writes', async () => {
-    const ledger = await fx.ledger({ database: `${fx.dir}/broken.db` });
+    // The failure log's line is asserted here, not printed (its stderr default: http-fixes.test.ts).
+    const lines: string[] = [];
+    const ledger = await fx.ledger({ database: `${fx.dir}/broken.db`, log: (line) => lines.push(line) });
     const url = await ledger.listen(0);
     expect((await post(url, [makeEvent()])).status).toBe(200);
     patch(((_fd: number, cb: (e: NodeJS.ErrnoException | null) => void) => {
@@ -58,6 +60,11 @@ describe('SQLite group commit durability', () => {
     const after = await post(url, [makeEvent()]);
     expect(after.status).toBe(503);
     expect(await ledger.store.treeSize()).toBe(1);
+    // One line for the operator, however many requests fail after.
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^assent-ledger: storage broken: every write is refused until the ledger is restarted: StorageUnavailable: fsync of the write-ahead log failed/,
+    );
   });
 
   // Two writers on one file: the second one's log is stale. Inline writes (signingThreads 0) and the

@@ -432,6 +432,19 @@ describe('on SQLite only', () => {
       expect(lines[0]).not.toContain('\n');
     });
 
+    it('writes the storage line to stderr by default', async () => {
+      const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      try {
+        const { url } = await brokenLedger('log-broken-stderr');
+        expect((await send(`${url}/v1/events`, 'POST', {}, [makeEvent()])).status).toBe(503);
+        const written = spy.mock.calls.map((c) => String(c[0])).filter((t) => t.includes('storage broken'));
+        expect(written).toHaveLength(1);
+        expect(written[0]).toMatch(/^assent-ledger: storage broken: .*\n$/);
+      } finally {
+        spy.mockRestore();
+      }
+    });
+
     it('notices a store that broke in the background at the next request, a health check too', async () => {
       const lines: string[] = [];
       const { l, url } = await brokenLedger('log-broken-bg', { log: (line) => lines.push(line) });
