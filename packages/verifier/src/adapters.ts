@@ -1,10 +1,13 @@
 // Framework adapters. Both are lazy: they read the receipt and GPC from the request and attach a
 // RequestConsent whose checks verify on first use (and the checker caches), so routes that never
 // ask about consent pay nothing.
-import type { ConsentChecker, ConsentDecision } from './checker.js';
+import type { CheckOptions, ConsentChecker, ConsentDecision } from './checker.js';
 import { consentFromRequest, type RequestConsentInput, type RequestLike } from './request.js';
 
-export interface RequestConsentOptions {
+/** The device subject id(s) a request's receipt must belong to, or `undefined` for no binding. */
+export type RequestSubject = string | readonly string[] | undefined;
+
+export interface RequestConsentOptions<R = RequestLike> {
   /**
    * Purposes a Global Privacy Control signal opts out of (sale or sharing of personal data under
    * CCPA/CPRA, e.g. `['ads']`). For these, a request with `Sec-GPC: 1` is refused with reason `gpc`
@@ -13,14 +16,22 @@ export interface RequestConsentOptions {
    * consent given before the signal appeared is overridden.
    */
   gpcPurposes?: readonly string[];
+  /**
+   * Binds every check of a request to a subject: returns (or resolves to) the device subject ids
+   * linked to the signed-in customer, and a receipt for another subject is refused with
+   * `subject-mismatch`. Called at most once per request, on its first check. Return `undefined`
+   * when no one is signed in (the receipt is then the only identity; key the data you use by
+   * `decision.subject`). A `subject` passed to `check` itself takes precedence.
+   */
+  subject?: (request: R) => RequestSubject | Promise<RequestSubject>;
 }
 
 /** Consent for one request: its inputs, and checks bound to its receipt. */
 export interface RequestConsent extends RequestConsentInput {
-  /** Offline decision for a purpose. */
-  check(purposeId: string): Promise<ConsentDecision>;
+  /** Offline decision for a purpose; `options.subject` binds it to a subject (see `CheckOptions`). */
+  check(purposeId: string, options?: CheckOptions): Promise<ConsentDecision>;
   /** Decision for a purpose, confirmed with the ledger (needs the checker's `ledgerUrl`). */
-  checkOnline(purposeId: string): Promise<ConsentDecision>;
+  checkOnline(purposeId: string, options?: CheckOptions): Promise<ConsentDecision>;
 }
 
 const GPC: ConsentDecision = Object.freeze({
@@ -37,7 +48,15 @@ function requireChecker(checker: ConsentChecker): void {
     throw new TypeError('checker must come from createConsentChecker');
 }
 
-function gpcSet(options: RequestConsentOptions | undefined): ReadonlySet<string> {
+function subjectOf<R>(options: RequestConsentOptions<R> | undefined): RequestConsentOptions<R>['subject'] {
+  const f = options?.subject;
+  if (f !== undefined && typeof f !== 'function') {
+    throw new TypeError('subject must be a function of the request');
+  }
+  return f;
+}
+
+function gpcSet<R>(options: RequestConsentOptions<R> | undefined): ReadonlySet<string> {
   const list = options?.gpcPurposes ?? [];
   if (!Array.isArray(list) || !list.every((p) => typeof p === 'string')) {
     throw new TypeError('gpcPurposes must be an array of purpose ids');
@@ -45,20 +64,31 @@ function gpcSet(options: RequestConsentOptions | undefined): ReadonlySet<string>
   return new Set(list);
 }
 
-function bind(
+function bind<R extends RequestLike>(
   checker: ConsentChecker,
   gpcPurposes: ReadonlySet<string>,
-  request: RequestLike,
+  subjectFor: RequestConsentOptions<R>['subject'],
+  request: R,
 ): RequestConsent {
   const { receipt, gpc } = consentFromRequest(request);
   // Under the signal, only an opt-in made while it was present counts (CCPA regs. § 7025(c)(3)).
   const honour = (purposeId: string, d: ConsentDecision) =>
     gpc && gpcPurposes.has(purposeId) && !(d.allowed && d.gpc === true) ? GPC : d;
+  let bound: Promise<CheckOptions | undefined> | undefined;
+  const optionsFor = async (given: CheckOptions | undefined): Promise<CheckOptions | undefined> => {
+    if (given?.subject !== undefined || subjectFor === undefined) return given;
+    bound ??= Promise.resolve(subjectFor(request)).then((subject) =>
+      subject === undefined ? undefined : { subject },
+    );
+    return bound;
+  };
   return {
     receipt,
     gpc,
-    check: async (purposeId) => honour(purposeId, await checker.check(receipt, purposeId)),
-    checkOnline: async (purposeId) => honour(purposeId, await checker.checkOnline(receipt, purposeId)),
+    check: async (purposeId, options) =>
+      honour(purposeId, await checker.check(receipt, purposeId, await optionsFor(options))),
+    checkOnline: async (purposeId, options) =>
+      honour(purposeId, await checker.checkOnline(receipt, purposeId, await optionsFor(options))),
   };
 }
 
@@ -75,11 +105,12 @@ function bind(
  */
 export function createFetchConsent(
   checker: ConsentChecker,
-  options?: RequestConsentOptions,
+  options?: RequestConsentOptions<Request>,
 ): (request: Request) => RequestConsent {
   requireChecker(checker);
   const gpcPurposes = gpcSet(options);
-  return (request) => bind(checker, gpcPurposes, request);
+  const subjectFor = subjectOf(options);
+  return (request) => bind(checker, gpcPurposes, subjectFor, request);
 }
 
 /** The parts of an Express/Connect request the middleware reads and writes. */
@@ -101,15 +132,16 @@ export interface NodeRequestLike {
  * })
  * ```
  */
-export function createConsentMiddleware(
+export function createConsentMiddleware<R extends NodeRequestLike = NodeRequestLike>(
   checker: ConsentChecker,
-  options?: RequestConsentOptions,
-): (req: NodeRequestLike, res: unknown, next: (err?: unknown) => void) => void {
+  options?: RequestConsentOptions<R>,
+): (req: R, res: unknown, next: (err?: unknown) => void) => void {
   requireChecker(checker);
   const gpcPurposes = gpcSet(options);
+  const subjectFor = subjectOf(options);
   return (req, _res, next) => {
     try {
-      req.consent = bind(checker, gpcPurposes, req);
+      req.consent = bind(checker, gpcPurposes, subjectFor, req);
     } catch (e) {
       next(e);
       return;

@@ -3,7 +3,7 @@
 // definition. Everything else is a refusal with a stable `reason`, never an exception, so a route
 // handler can branch on `allowed` without try/catch. Wrong arguments still throw TypeError.
 import type { ConsentStatus, ReceiptClaims } from '@assent/core/protocol';
-import { AssentError, HASH_B64URL, PURPOSE_ID } from '@assent/core/protocol';
+import { AssentError, HASH_B64URL, PURPOSE_ID, SUBJECT_ID } from '@assent/core/protocol';
 import type { Backend } from './lib/backend.js';
 import { Lru } from './lib/lru.js';
 import { tolerance } from './lib/time.js';
@@ -19,6 +19,8 @@ export type ConsentReason =
   | 'not-given'
   /** The request carried no receipt. */
   | 'no-receipt'
+  /** The check was bound to a `subject` and the receipt's `sub` is not it (another shopper's receipt). */
+  | 'subject-mismatch'
   /** The receipt did not verify; `code` has the error code (e.g. `ERR_TOKEN_EXPIRED`). */
   | 'invalid-receipt'
   /** The receipt has no decision for this purpose. */
@@ -87,11 +89,27 @@ export interface ConsentCheckerOptions extends KeyOptions {
   clockToleranceSeconds?: number;
 }
 
+/** Per-check options. */
+export interface CheckOptions {
+  /**
+   * The device subject id(s) the receipt must belong to: for a signed-in customer, the device
+   * subjects you linked to the account (you signed each link token, so you know them). A receipt
+   * whose `sub` is not among them is refused with `subject-mismatch`, so another shopper's receipt
+   * cannot unlock this customer's data. An empty list refuses every receipt. Omit it only when no
+   * one is signed in, and then key the data you use by `decision.subject`.
+   */
+  subject?: string | readonly string[];
+}
+
 export interface ConsentChecker {
   /** Decide offline, from the receipt alone. Never rejects for bad data. */
-  check(receipt: string | undefined, purposeId: string): Promise<ConsentDecision>;
+  check(receipt: string | undefined, purposeId: string, options?: CheckOptions): Promise<ConsentDecision>;
   /** As `check`, then ask the ledger whether a newer decision for the subject exists. */
-  checkOnline(receipt: string | undefined, purposeId: string): Promise<ConsentDecision>;
+  checkOnline(
+    receipt: string | undefined,
+    purposeId: string,
+    options?: CheckOptions,
+  ): Promise<ConsentDecision>;
 }
 
 /**
@@ -140,6 +158,25 @@ const decision = (
   );
 
 const NO_RECEIPT = decision(false, 'no-receipt', undefined, NONE);
+
+/** The subject binding of one check: undefined (unbound) or a predicate on the receipt's `sub`. */
+function subjectBinding(options: CheckOptions | undefined): ((sub: string) => boolean) | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  const { subject } = options;
+  if (subject === undefined) return undefined;
+  const bad = () => new TypeError('subject must be a device subject id or an array of them');
+  if (typeof subject === 'string') {
+    // A customer id here (a common mix-up) would silently refuse everything; say so instead.
+    if (!SUBJECT_ID.test(subject)) throw bad();
+    return (sub) => sub === subject;
+  }
+  if (!Array.isArray(subject) || !subject.every((s) => typeof s === 'string' && SUBJECT_ID.test(s))) {
+    throw bad();
+  }
+  const set = new Set<string>(subject);
+  return (sub) => set.has(sub);
+}
 
 function count(v: unknown, name: string, fallback: number): number {
   if (v === undefined) return fallback;
@@ -288,20 +325,34 @@ export function createConsentChecker(b: Backend, options: ConsentCheckerOptions)
     return entry;
   }
 
-  const answer = (c: Cached | ConsentDecision, purposeId: string): ConsentDecision =>
-    'claims' in c ? fromCache(c, purposeId) : c;
+  const mismatch = (c: Cached, bound: ((sub: string) => boolean) | undefined): ConsentDecision | undefined =>
+    bound === undefined || bound(c.claims.sub)
+      ? undefined
+      : decision(false, 'subject-mismatch', undefined, c.ref);
+
+  const answer = (
+    c: Cached | ConsentDecision,
+    purposeId: string,
+    bound: ((sub: string) => boolean) | undefined,
+  ): ConsentDecision => ('claims' in c ? (mismatch(c, bound) ?? fromCache(c, purposeId)) : c);
 
   // Not `async`: a cache hit resolves without an extra promise layer, which is most of its cost.
-  function check(receipt: string | undefined, purposeId: string): Promise<ConsentDecision> {
+  function check(
+    receipt: string | undefined,
+    purposeId: string,
+    options?: CheckOptions,
+  ): Promise<ConsentDecision> {
     let hit: Cached | ConsentDecision | undefined;
+    let bound: ((sub: string) => boolean) | undefined;
     try {
       checkPurposeId(purposeId);
+      bound = subjectBinding(options);
       hit = cached(receipt);
     } catch (e) {
       return Promise.reject(e);
     }
-    if (hit !== undefined) return Promise.resolve(answer(hit, purposeId));
-    return verified(receipt as string).then((c) => answer(c, purposeId));
+    if (hit !== undefined) return Promise.resolve(answer(hit, purposeId, bound));
+    return verified(receipt as string).then((c) => answer(c, purposeId, bound));
   }
 
   async function askLedger(subject: string): Promise<unknown> {
@@ -332,11 +383,19 @@ export function createConsentChecker(b: Backend, options: ConsentCheckerOptions)
     }
   }
 
-  async function checkOnline(receipt: string | undefined, purposeId: string): Promise<ConsentDecision> {
+  async function checkOnline(
+    receipt: string | undefined,
+    purposeId: string,
+    options?: CheckOptions,
+  ): Promise<ConsentDecision> {
     if (ledger === undefined) throw new TypeError('checkOnline needs the ledgerUrl option');
     checkPurposeId(purposeId);
+    const bound = subjectBinding(options);
     const c = cached(receipt) ?? (await verified(receipt as string));
     if (!('claims' in c)) return c;
+    // Refuse another shopper's receipt before asking the ledger about its subject.
+    const wrong = mismatch(c, bound);
+    if (wrong !== undefined) return wrong;
     const offline = fromCache(c, purposeId);
     const { sub, seq } = c.claims;
     let latest: LedgerPurpose | undefined;

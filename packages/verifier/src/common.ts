@@ -26,6 +26,7 @@ export {
   type NodeRequestLike,
   type RequestConsent,
   type RequestConsentOptions,
+  type RequestSubject,
   createConsentMiddleware,
   createFetchConsent,
 } from './adapters.js';

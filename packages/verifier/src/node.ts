@@ -231,7 +231,13 @@ export function verifyConsistency(input: ConsistencyInput): void {
   merkle.verifyConsistency(backend, input);
 }
 
-export type { ConsentChecker, ConsentCheckerOptions, ConsentDecision, ConsentReason } from './checker.js';
+export type {
+  CheckOptions,
+  ConsentChecker,
+  ConsentCheckerOptions,
+  ConsentDecision,
+  ConsentReason,
+} from './checker.js';
 export type { RemoteJwksOptions, RemoteKeySet } from './remote-jwks.js';
 export type { CreateLinkTokenOptions, VerifyLinkTokenOptions } from './link-token.js';
 export type { ConsistencyInput, Hash, InclusionInput, InclusionProofInput } from './merkle.js';

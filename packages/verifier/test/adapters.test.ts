@@ -155,6 +155,67 @@ describe.each([
     });
   });
 
+  it('binds checks to the subjects of the signed-in customer (subject option)', async () => {
+    const mine = receiptClaims();
+    const theirs = receiptClaims();
+    const users: Record<string, string[]> = { alice: [mine.sub] };
+    let calls = 0;
+    const consentOf = v.createFetchConsent(checker, {
+      subject: async (request) => {
+        calls++;
+        const user = request.headers.get('x-user');
+        return user === null ? undefined : (users[user] ?? []);
+      },
+    });
+    const req = (receipt: string, user?: string) =>
+      consentOf(
+        new Request('https://shop.example/', {
+          headers:
+            user === undefined
+              ? { 'Assent-Receipt': receipt }
+              : { 'Assent-Receipt': receipt, 'x-user': user },
+        }),
+      );
+    const alice = req(signReceipt(key, theirs), 'alice');
+    expect(await alice.check('ads')).toMatchObject({ allowed: false, reason: 'subject-mismatch' });
+    expect(await alice.check('analytics')).toMatchObject({ reason: 'subject-mismatch' });
+    expect(calls).toBe(1); // resolved once per request
+    expect(await req(signReceipt(key, mine), 'alice').check('ads')).toMatchObject({ allowed: true });
+    // An account with no linked device: nothing matches.
+    expect(await req(signReceipt(key, mine), 'bob').check('ads')).toMatchObject({
+      reason: 'subject-mismatch',
+    });
+    // Anonymous: no binding, the receipt is the only identity.
+    expect(await req(signReceipt(key, theirs)).check('ads')).toMatchObject({ allowed: true });
+    // A per-call subject wins over the resolver.
+    expect(await alice.check('ads', { subject: theirs.sub })).toMatchObject({ allowed: true });
+    expect(() => v.createFetchConsent(checker, { subject: 'x' as never })).toThrow(/subject/);
+    // Express: the resolver gets the request object.
+    const app = express();
+    app.use(
+      v.createConsentMiddleware(checker, {
+        subject: (r: express.Request) => (r.get('x-user') === 'alice' ? [mine.sub] : undefined),
+      }),
+    );
+    app.get('/ads', async (r, res) => {
+      res.json(await r.consent!.check('ads'));
+    });
+    const server = app.listen(0, '127.0.0.1');
+    try {
+      await new Promise<void>((r) => (server.listening ? r() : server.once('listening', () => r())));
+      const at = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ads`;
+      const get = async (receipt: string) =>
+        (await fetch(at, { headers: { 'Assent-Receipt': receipt, 'x-user': 'alice' } })).json();
+      expect(await get(signReceipt(key, theirs))).toMatchObject({
+        allowed: false,
+        reason: 'subject-mismatch',
+      });
+      expect(await get(signReceipt(key, mine))).toMatchObject({ allowed: true, reason: 'given' });
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
   it("checkOnline under GPC: a newer ledger decision does not inherit the receipt's gpc flag", async () => {
     const ledger = await startServer();
     try {

@@ -249,6 +249,52 @@ describe.each([
     });
   });
 
+  it("binds a check to a subject: another shopper's receipt is refused (subject-mismatch)", async () => {
+    const checker = v.createConsentChecker({ jwks, issuer: ISSUER, ledgerUrl: ledger.url });
+    const mine = receiptClaims();
+    const theirs = receiptClaims();
+    const other = signReceipt(key, theirs);
+    const own = signReceipt(key, mine);
+    // Unbound (the old behaviour): any valid receipt allows.
+    expect(await checker.check(other, 'ads')).toMatchObject({ allowed: true, subject: theirs.sub });
+    // Bound: cached or not, the receipt's sub must be one of the customer's subjects.
+    for (let i = 0; i < 2; i++) {
+      expect(await checker.check(other, 'ads', { subject: mine.sub })).toEqual({
+        allowed: false,
+        status: undefined,
+        reason: 'subject-mismatch',
+        receiptId: theirs.jti,
+        subject: theirs.sub,
+        gpc: false,
+      });
+    }
+    expect(await checker.check(own, 'ads', { subject: mine.sub })).toMatchObject({ allowed: true });
+    expect(await checker.check(other, 'ads', { subject: [mine.sub, theirs.sub] })).toMatchObject({
+      allowed: true,
+    });
+    expect(await checker.check(own, 'ads', { subject: [] })).toMatchObject({ reason: 'subject-mismatch' });
+    // A refusal in someone else's receipt is still a mismatch, not their refusal.
+    expect(await checker.check(other, 'analytics', { subject: mine.sub })).toMatchObject({
+      reason: 'subject-mismatch',
+    });
+    // No receipt or an invalid one keeps its own reason.
+    expect(await checker.check(undefined, 'ads', { subject: mine.sub })).toMatchObject({
+      reason: 'no-receipt',
+    });
+    // checkOnline refuses before asking the ledger about the other subject.
+    ledger.requests.length = 0;
+    ledger.handler = (_req, res) => json(res, { subject: theirs.sub, purposes: {} });
+    expect(await checker.checkOnline(other, 'ads', { subject: mine.sub })).toMatchObject({
+      allowed: false,
+      reason: 'subject-mismatch',
+    });
+    expect(ledger.requests.length).toBe(0);
+    // A customer id in place of a device subject id is a wrong argument.
+    await expect(checker.check(own, 'ads', { subject: 'customer-42' })).rejects.toThrow(/subject/);
+    await expect(checker.check(own, 'ads', { subject: [mine.sub, 7] as never })).rejects.toThrow(/subject/);
+    await expect(checker.check(own, 'ads', 'x' as never)).rejects.toThrow(TypeError);
+  });
+
   it('throws TypeError for wrong arguments', async () => {
     expect(() => v.createConsentChecker({ jwks } as never)).toThrow(/issuer/);
     expect(() => v.createConsentChecker({ issuer: ISSUER } as never)).toThrow(/keys or jwks/);

@@ -363,6 +363,8 @@ export function baseFixtures(world: World): FixtureDefs {
     old: () => world.old,
     subject: () => world.subject,
     user: () => ({ id: CUSTOMER }),
+    // The reader's record of the device subjects linked to a customer (verifier guide, subject binding).
+    linkedSubjects: () => async () => [world.subject],
     storefrontJwks: () => ({ keys: [world.linkKey.publicJwk] }),
     storefrontPrivateKey: () => world.linkKey.privateKey,
     serverRegion: () => 'CN',
