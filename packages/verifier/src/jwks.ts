@@ -3,6 +3,7 @@
 // does not need. Keys are imported once, at creation or first fetch, never per verification.
 import type { Backend, JsonWebKeySet, Jwk } from './lib/backend.js';
 import { isJwk, unusableReason } from './lib/jwk.js';
+import { isSmallOrder } from './lib/small-order.js';
 import { AlgorithmUnsupported, JwksInvalid, KeyIdUnknown } from './errors.js';
 import { thumbprint } from './thumbprint.js';
 
@@ -61,6 +62,11 @@ export function importKeys(b: Backend, input: unknown): Map<string, Entry> {
     const x = typeof jwk.x === 'string' ? b.decode(jwk.x) : undefined;
     if (x?.length !== 32)
       throw new JwksInvalid(`${path}.x is not a 32-byte base64url key`, { path: `${path}.x` });
+    if (isSmallOrder(x)) {
+      throw new JwksInvalid(`${path}.x is a small-order Ed25519 point, which verifies forged signatures`, {
+        path: `${path}.x`,
+      });
+    }
     if (jwk.d !== undefined) {
       // Publishing a private key is a leak somewhere upstream; refuse rather than use it quietly.
       throw new JwksInvalid(`${path} contains a private key (d)`, { path: `${path}.d` });

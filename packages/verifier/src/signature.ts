@@ -1,5 +1,6 @@
 import type { Backend, Ed25519PublicJwk } from './lib/backend.js';
 import { isJwk, unusableReason } from './lib/jwk.js';
+import { isSmallOrder } from './lib/small-order.js';
 import { AlgorithmUnsupported, JwksInvalid, SignatureInvalid } from './errors.js';
 
 export interface VerifySignatureInput {
@@ -21,6 +22,11 @@ export async function verifyEd25519(b: Backend, input: VerifySignatureInput): Pr
   if (reason !== undefined) throw new AlgorithmUnsupported(`key ${reason}`);
   const x = b.decode(key.x);
   if (x?.length !== 32) throw new JwksInvalid('x is not a 32-byte base64url key', { path: '$.x' });
+  if (isSmallOrder(x)) {
+    throw new JwksInvalid('x is a small-order Ed25519 point, which verifies forged signatures', {
+      path: '$.x',
+    });
+  }
   if (signature.length !== 64) throw new SignatureInvalid(`signature is ${signature.length} bytes, not 64`);
   const imported = await b.importPublicKey(x);
   if (!(await b.verifyBytes(imported, signature, data)))

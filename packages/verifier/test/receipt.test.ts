@@ -44,6 +44,56 @@ describe.each([
   });
 
   describe('attacks', () => {
+    it('small-order public keys (identity and the other RFC 8032 / libsodium blocklist encodings)', async () => {
+      const hex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
+      const canonical = [
+        `00${'00'.repeat(31)}`, // 0, order 4
+        `01${'00'.repeat(31)}`, // 1, the identity
+        '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05', // order 8
+        'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a', // order 8
+        `ec${'ff'.repeat(30)}7f`, // p - 1, order 2
+        `ed${'ff'.repeat(30)}7f`, // p: non-canonical 0
+        `ee${'ff'.repeat(30)}7f`, // p + 1: non-canonical 1
+      ];
+      // ... and each with the sign bit set.
+      const all = canonical.flatMap((h) => [
+        h,
+        h.slice(0, 62) + (Number.parseInt(h.slice(62), 16) | 0x80).toString(16),
+      ]);
+      expect(new Set(all).size).toBe(14);
+      for (const h of all) {
+        const x = b64(hex(h));
+        const jwk = { kty: 'OKP', crv: 'Ed25519', x, kid: 'weak' };
+        expect(() => v.createLocalJwks({ keys: [jwk] }), h).toThrow(
+          expect.objectContaining({ code: 'ERR_JWKS_INVALID', path: '$.keys[0].x' }),
+        );
+        expect(() => v.createLocalJwks({ x, kty: 'OKP', crv: 'Ed25519' })).toThrow(/small-order/);
+        expect(
+          await codeOf(
+            v.verifyEd25519({ key: jwk as never, data: new Uint8Array(1), signature: new Uint8Array(64) }),
+          ),
+        ).toBe('ERR_JWKS_INVALID');
+      }
+      // The forgery the blocklist stops: with the identity as key, R = identity, S = 0 verifies any
+      // message; no private key is needed.
+      const identity = { kty: 'OKP', crv: 'Ed25519', x: b64(hex(canonical[1]!)), kid: 'weak' };
+      const forged = `${b64(JSON.stringify({ alg: 'EdDSA', typ: RECEIPT_TYP, kid: 'weak' }))}.${b64(JSON.stringify(receiptClaims()))}.${b64(hex(canonical[1]! + '00'.repeat(32)))}`;
+      expect(await codeOf(v.verifyReceipt(forged, { keys: { keys: [identity] }, issuer: ISSUER }))).toBe(
+        'ERR_JWKS_INVALID',
+      );
+      expect(
+        await codeOf(
+          v.verifyEd25519({
+            key: identity as never,
+            data: new TextEncoder().encode('anything'),
+            signature: hex(canonical[1]! + '00'.repeat(32)),
+          }),
+        ),
+      ).toBe('ERR_JWKS_INVALID');
+      // A genuine key is not caught by the blocklist.
+      expect(() => v.createLocalJwks([key.publicJwk])).not.toThrow();
+    });
+
     it('alg none', async () => {
       const none = `${b64(JSON.stringify({ alg: 'none', typ: RECEIPT_TYP, kid: key.kid }))}.${b64(JSON.stringify(receiptClaims()))}.`;
       expect(await codeOf(v.verifyReceipt(none, opts))).toBe('ERR_ALG_UNSUPPORTED');
