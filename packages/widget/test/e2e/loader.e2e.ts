@@ -24,6 +24,14 @@ beforeAll(async () => {
   h.server.route('/plain.config.json', { body: JSON.stringify(plain), type: 'application/json' });
   const gtagFirst = '<script nonce="bm9uY2UtZm9yLXRlc3Rz" src="/fake-gtag.js"></script>';
   h.server.route('/by-url-plain', storePage({ configUrl: '/plain.config.json', head: gtagFirst }));
+  h.server.route(
+    '/twice',
+    // As a page that followed an example literally: a second tag further down the page.
+    storePage({
+      config,
+      main: '<a href="/privacy" data-assent-open>Privacy settings</a><script nonce="bm9uY2UtZm9yLXRlc3Rz" src="/assent/assent.js" data-floating-button="off"></script>',
+    }),
+  );
   h.server.route('/by-url-gtag', storePage({ configUrl: '/assent.config.json', head: gtagFirst }));
   h.server.route(
     '/by-url-early',
@@ -118,6 +126,17 @@ describe('loader in Chromium', () => {
     expect(last?.[1]).toBe('update');
     expect(last?.[2].analytics_storage).toBe('granted');
     expect(last?.[2].ad_storage).toBe('denied');
+    await context.close();
+  });
+
+  it('runs once when the loader tag is on the page twice: one widget, one banner, one floating button', async () => {
+    const { page, context, watch } = await open(h, '/twice');
+    await page.locator(sel.banner).waitFor();
+    await page.locator(sel.action('reject-all')).click();
+    await page.locator(sel.settings).waitFor();
+    expect(await page.locator('assent-widget').count()).toBe(1);
+    expect(await page.locator('assent-settings').count()).toBe(1);
+    expect(watch.errors).toEqual([]);
     await context.close();
   });
 
