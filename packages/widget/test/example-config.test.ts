@@ -29,7 +29,7 @@ describe('the example retailer config', () => {
       );
       for (const p of config.purposes) {
         const row = t.$(`.modal [data-purpose="${p.id}"]`)!;
-        expect(row.querySelector('h4')!.textContent).toBe(p.texts[locale]!.name);
+        expect(row.querySelector('.ph > :first-child')!.textContent).toBe(p.texts[locale]!.name);
       }
       // No text key leaked through as a label.
       expect(t.root.textContent).not.toMatch(/\b(status|basis)\.[a-z-]+\b/);

@@ -190,6 +190,25 @@ describe('preference center', () => {
     expect(t.root.activeElement).toBe(last);
   });
 
+  it('never skips a heading level, in the preference center and in the dialog above it', async () => {
+    const t = setup();
+    t.consent.acceptAll();
+    t.ui.openPreferences();
+    await flush();
+    const levels = (root: Element) =>
+      [...root.querySelectorAll('h2, h3, h4, h5, h6')].map((h) => Number(h.localName[1]));
+    const skips = (ls: number[]) => ls.some((l, i) => i > 0 && l > ls[i - 1]! + 1);
+    const prefs = levels(t.$('[role="dialog"]')!);
+    expect(prefs[0]).toBe(2);
+    expect(prefs).toContain(3);
+    expect(skips(prefs)).toBe(false);
+    t.ui.requestSeparate('face-payment');
+    await flush();
+    const dialogs = t.$$('[role="dialog"]');
+    expect(dialogs).toHaveLength(2);
+    expect(skips(levels(dialogs[1]!))).toBe(false);
+  });
+
   it('holds no focusable element but enabled buttons (what the focus trap moves between)', async () => {
     const t = setup();
     // Everything the dialogs can show: every kind of purpose row, a decision in the history.

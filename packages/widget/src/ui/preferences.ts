@@ -44,6 +44,7 @@ export class Preferences extends Component<{ s: UiState }, { draft?: Record<stri
         h(PurposeRow, {
           s,
           p,
+          level: 'h3',
           labelId: `assent-p-${p.id}`,
           control: h('button', {
             type: 'button',
@@ -59,6 +60,7 @@ export class Preferences extends Component<{ s: UiState }, { draft?: Record<stri
         h(PurposeRow, {
           s,
           p,
+          level: 'h3',
           control: h('span', { class: 'on' }, t('alwaysActive')),
         }),
       ),

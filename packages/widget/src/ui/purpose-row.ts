@@ -12,12 +12,15 @@ export function PurposeRow({
   p,
   control,
   labelId,
+  level = 'h4',
 }: {
   s: UiState;
   p: PurposeView;
   control: preact.ComponentChildren;
   /** id for the purpose's name, when a control is labelled by it. */
   labelId?: string;
+  /** The name's heading level: one below the section it is in, so that no level is skipped. */
+  level?: 'h3' | 'h4';
 }) {
   const { t } = s;
   const row = (label: string, value: preact.ComponentChildren) => [
@@ -27,7 +30,7 @@ export function PurposeRow({
   return h(
     'div',
     { class: 'p', 'data-purpose': p.id },
-    h('div', { class: 'ph' }, h('h4', { id: labelId }, p.name), control),
+    h('div', { class: 'ph' }, h(level, { id: labelId }, p.name), control),
     p.description && h('p', { class: 'note' }, p.description),
     p.basis !== 'consent' &&
       h('p', { class: 'note' }, t(p.basis === 'contract' ? 'contractReason' : 'legalReason')),

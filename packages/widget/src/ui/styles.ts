@@ -29,7 +29,7 @@ export const css =
   'h3{font-size:1em;margin:1.25rem 0 .5rem}' +
   '.p{border-top:1px solid var(--assent-border,#6b7280);padding:.75rem 0}' +
   '.ph{display:flex;align-items:center;gap:1rem;justify-content:space-between}' +
-  'h4{font-size:1em;margin:0}' +
+  'h4,.ph h3{font-size:1em;margin:0}' +
   'dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.25rem .75rem;margin:.5rem 0 0;font-size:.9375em}' +
   'dt{color:var(--assent-muted,#4b5563)}' +
   'dd{margin:0;overflow-wrap:anywhere}' +
