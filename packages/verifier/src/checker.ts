@@ -288,7 +288,9 @@ export function createConsentChecker(b: Backend, options: ConsentCheckerOptions)
   function fromCache(entry: Cached, purposeId: string): ConsentDecision {
     let d = entry.decisions.get(purposeId);
     if (d === undefined) {
-      d = judge(hashes, purposeId, entry.claims.cns[purposeId], entry.ref);
+      // Own properties only: `constructor` or `toString` must not read Object.prototype's.
+      const { cns } = entry.claims;
+      d = judge(hashes, purposeId, Object.hasOwn(cns, purposeId) ? cns[purposeId] : undefined, entry.ref);
       entry.decisions.set(purposeId, d);
     }
     return d;

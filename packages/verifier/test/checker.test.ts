@@ -249,6 +249,38 @@ describe.each([
     });
   });
 
+  it('looks purposes up as own properties: constructor is purpose-absent, toString a wrong argument (audit #5)', async () => {
+    const claims = receiptClaims();
+    const receipt = signReceipt(key, claims);
+    for (const checker of [
+      v.createConsentChecker({ jwks, issuer: ISSUER }),
+      v.createConsentChecker({ jwks, issuer: ISSUER, cacheMaxEntries: 0 }),
+    ]) {
+      for (const id of ['constructor', 'marketing']) {
+        expect(await checker.check(receipt, id), id).toEqual({
+          allowed: false,
+          status: undefined,
+          reason: 'purpose-absent',
+          receiptId: claims.jti,
+          subject: claims.sub,
+          gpc: false,
+        });
+      }
+    }
+    // A receipt that does hold `constructor` is read normally.
+    const own = signReceipt(key, { cns: { constructor: { status: 'given' as const, hash: HASH_A } } });
+    expect(await v.createConsentChecker({ jwks, issuer: ISSUER }).check(own, 'constructor')).toMatchObject({
+      allowed: true,
+      reason: 'given',
+    });
+    // Ids the grammar refuses (`__proto__`, `toString` with a capital) are wrong arguments.
+    for (const id of ['__proto__', 'toString', 'hasOwnProperty']) {
+      await expect(v.createConsentChecker({ jwks, issuer: ISSUER }).check(receipt, id)).rejects.toThrow(
+        TypeError,
+      );
+    }
+  });
+
   it("binds a check to a subject: another shopper's receipt is refused (subject-mismatch)", async () => {
     const checker = v.createConsentChecker({ jwks, issuer: ISSUER, ledgerUrl: ledger.url });
     const mine = receiptClaims();
