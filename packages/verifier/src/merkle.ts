@@ -132,8 +132,11 @@ export function verifyConsistency(b: Backend, input: ConsistencyInput): void {
     // Nothing to prove: the same tree, or the empty tree (whose root is the hash of no bytes), which
     // every tree extends. A non-empty proof here is garbage and refused.
     if (proof.length > 0) throw new ProofInvalid('expected an empty consistency proof');
-    const expected = size1 === 0 ? b.sha256(new Uint8Array(0)) : root2;
-    if (!equal(root1, expected)) throw new ProofInvalid('root1 does not match');
+    const empty = b.sha256(new Uint8Array(0));
+    if (size1 === 0 && !equal(root1, empty)) throw new ProofInvalid('root1 is not the empty-tree root');
+    // 0 -> 0: both roots are the empty tree's; without this any root2 would pass.
+    if (size2 === 0 && !equal(root2, empty)) throw new ProofInvalid('root2 is not the empty-tree root');
+    if (size1 === size2 && !equal(root1, root2)) throw new ProofInvalid('root1 does not match root2');
     return;
   }
   if (proof.length === 0) throw new ProofInvalid('empty consistency proof');

@@ -17,11 +17,12 @@ import * as sig from './signature.js';
 import * as sth from './tree-head.js';
 import * as tp from './thumbprint.js';
 import type { ConsentChecker, ConsentCheckerOptions } from './checker.js';
+import type { VerifyTreeHeadOptions } from './tree-head.js';
 import type { KeySet } from './jwks.js';
 import type { RemoteJwksOptions, RemoteKeySet } from './remote-jwks.js';
 import type { CreateLinkTokenOptions, VerifyLinkTokenOptions } from './link-token.js';
 import type { ConsistencyInput, InclusionInput, InclusionProofInput } from './merkle.js';
-import type { KeyOptions, VerifyReceiptOptions } from './receipt.js';
+import type { VerifyReceiptOptions } from './receipt.js';
 import type { VerifySignatureInput } from './signature.js';
 
 export * from './common.js';
@@ -113,7 +114,7 @@ export function verifyReceipt(jws: string, options: VerifyReceiptOptions): Promi
  * verifyInclusion({ leafHash: claims.lh, index: claims.seq, treeSize: head.treeSize, proof, rootHash: head.rootHash })
  * ```
  */
-export function verifyTreeHead(jws: string, options: KeyOptions): Promise<TreeHead> {
+export function verifyTreeHead(jws: string, options: VerifyTreeHeadOptions): Promise<TreeHead> {
   return sth.verifyTreeHead(backend, jws, options);
 }
 
@@ -240,6 +241,7 @@ export type {
 } from './checker.js';
 export type { RemoteJwksOptions, RemoteKeySet } from './remote-jwks.js';
 export type { CreateLinkTokenOptions, VerifyLinkTokenOptions } from './link-token.js';
+export type { VerifyTreeHeadOptions } from './tree-head.js';
 export type { ConsistencyInput, Hash, InclusionInput, InclusionProofInput } from './merkle.js';
 export type { KeyOptions, VerifyReceiptOptions } from './receipt.js';
 export type { VerifySignatureInput } from './signature.js';

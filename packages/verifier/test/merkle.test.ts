@@ -97,6 +97,21 @@ describe.each([
     else expect(run).not.toThrow();
   });
 
+  it('consistency with an empty tree checks both roots (audit #6)', () => {
+    const EMPTY = createHash('sha256').update('').digest('base64url');
+    const other = createHash('sha256').update('x').digest('base64url');
+    const run = (size1: number, root1: string, size2: number, root2: string) => () =>
+      v.verifyConsistency({ size1, root1, size2, root2, proof: [] });
+    expect(run(0, EMPTY, 0, EMPTY)).not.toThrow();
+    expect(run(0, EMPTY, 0, other)).toThrow(v.ProofInvalid);
+    expect(run(0, other, 0, EMPTY)).toThrow(v.ProofInvalid);
+    expect(run(0, other, 0, other)).toThrow(v.ProofInvalid);
+    // The empty tree is a prefix of every tree; size 3 -> 3 needs equal roots.
+    expect(run(0, EMPTY, 3, other)).not.toThrow();
+    expect(run(3, other, 3, other)).not.toThrow();
+    expect(run(3, other, 3, EMPTY)).toThrow(v.ProofInvalid);
+  });
+
   it.each(consistency)('consistency %s', (_file, t) => {
     const run = () =>
       v.verifyConsistency({

@@ -91,4 +91,37 @@ describe.each([
     const link = signJws({ alg: 'EdDSA', typ: 'assent-link+jwt', kid: k.kid }, head, k.privateKey);
     await expect(v.verifyTreeHead(link, { keys: [k.publicJwk] })).rejects.toThrow(v.TypeMismatch);
   });
+
+  it('tree heads: size 0 carries the empty-tree root; no timestamps from the future (audit #6)', async () => {
+    const k = makeKey();
+    const keys = [k.publicJwk];
+    const sign = (head: object) =>
+      signJws({ alg: 'EdDSA', typ: TREE_HEAD_TYP, kid: k.kid }, head, k.privateKey);
+    const EMPTY = '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU';
+    const now = Date.now();
+    const empty = { treeSize: 0, rootHash: EMPTY, timestamp: now };
+    expect(await v.verifyTreeHead(sign(empty), { keys })).toEqual(empty);
+    await expect(
+      v.verifyTreeHead(sign({ ...empty, rootHash: 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0' }), { keys }),
+    ).rejects.toMatchObject({ code: 'ERR_TOKEN_MALFORMED', path: '$.rootHash' });
+    // The year 2286, and anything past the clock tolerance (default 30 s), is refused.
+    const head = { treeSize: 5, rootHash: 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0', timestamp: 1e13 };
+    await expect(v.verifyTreeHead(sign(head), { keys })).rejects.toMatchObject({
+      code: 'ERR_TOKEN_NOT_YET_VALID',
+      path: '$.timestamp',
+    });
+    const at = { ...head, timestamp: 1_700_000_000_000 };
+    expect(await v.verifyTreeHead(sign(at), { keys, now: 1_700_000_000_000 - 29_000 })).toEqual(at);
+    await expect(v.verifyTreeHead(sign(at), { keys, now: 1_700_000_000_000 - 31_000 })).rejects.toMatchObject(
+      { code: 'ERR_TOKEN_NOT_YET_VALID' },
+    );
+    expect(
+      await v.verifyTreeHead(sign(at), {
+        keys,
+        now: 1_700_000_000_000 - 100_000,
+        clockToleranceSeconds: 120,
+      }),
+    ).toEqual(at);
+    await expect(v.verifyTreeHead(sign(at), { keys, clockToleranceSeconds: 301 })).rejects.toThrow(TypeError);
+  });
 });
