@@ -27,6 +27,37 @@ export interface RemoteKeySet extends KeySet {
 /** A JWKS is a handful of keys; anything much larger is not one. */
 const MAX_JWKS_BYTES = 256 * 1024;
 
+// Read a body of at most MAX_JWKS_BYTES, stopping (and cancelling the stream) as soon as it is
+// over, so an oversized or endless body costs at most the limit in memory.
+async function readCapped(res: Response): Promise<string> {
+  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+  if (declared > MAX_JWKS_BYTES) {
+    await res.body?.cancel();
+    throw new JwksInvalid('is larger than 256 KiB');
+  }
+  if (res.body === null) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_JWKS_BYTES) {
+      await reader.cancel();
+      throw new JwksInvalid('is larger than 256 KiB');
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
 function positive(v: unknown, name: string, fallback: number): number {
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
@@ -62,16 +93,28 @@ export function createRemoteJwks(
     attemptedAt = Date.now();
     let text: string;
     try {
-      const res = await fetch(target, { headers, signal: AbortSignal.timeout(timeoutMs) });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      text = await res.text();
+      // Redirects are refused, not followed: a redirect could hand key selection to another
+      // origin (and `headers` with it). Configure the final URL instead.
+      const res = await fetch(target, {
+        headers,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) {
+        await res.body?.cancel();
+        throw new Error(`redirected (HTTP ${res.status}); redirects are not followed, use the final URL`);
+      }
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw new Error(`HTTP ${res.status}`);
+      }
+      text = await readCapped(res);
     } catch (e) {
+      if (e instanceof JwksInvalid) throw new JwksInvalid(`JWKS from ${target.href} ${e.message}`);
       throw new JwksUnavailable(`cannot fetch JWKS from ${target.href}: ${(e as Error).message}`, {
         cause: e,
       });
     }
-    if (text.length > MAX_JWKS_BYTES)
-      throw new JwksInvalid(`JWKS from ${target.href} is larger than 256 KiB`);
     let doc: unknown;
     try {
       doc = JSON.parse(text);

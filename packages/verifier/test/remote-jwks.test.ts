@@ -93,6 +93,81 @@ describe.each([
     await expect(slow.reload()).rejects.toMatchObject({ code: 'ERR_JWKS_UNAVAILABLE' });
   });
 
+  it('stops reading a body once it is over 256 KiB (audit #3)', async () => {
+    const CAP = 32 * 1024 * 1024;
+    let sent = 0;
+    let closed: Promise<void> = Promise.resolve();
+    // An endless chunked body: the server writes until the client goes away or CAP is reached.
+    server.handler = (req, res) => {
+      sent = 0;
+      closed = new Promise((r) => res.once('close', () => r()));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = () => {
+        while (!res.destroyed && sent < CAP) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        if (!res.destroyed) res.end();
+      };
+      req.socket.setNoDelay(true);
+      pump();
+    };
+    await expect(
+      v.createRemoteJwks(`${server.url}/jwks`, { timeoutMs: 10_000 }).reload(),
+    ).rejects.toMatchObject({
+      code: 'ERR_JWKS_INVALID',
+      message: expect.stringMatching(/larger than 256 KiB/),
+    });
+    await closed;
+    // The client cancelled long before the end (socket buffers hold a few MiB at most).
+    expect(sent).toBeLessThan(CAP / 2);
+    // A declared Content-Length over the limit is refused before the body arrives.
+    server.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(10 * 1024 * 1024) });
+      res.write('{"keys":['); // and then nothing: only the header can answer in time
+    };
+    const started = Date.now();
+    await expect(
+      v.createRemoteJwks(`${server.url}/jwks`, { timeoutMs: 5000 }).reload(),
+    ).rejects.toMatchObject({
+      code: 'ERR_JWKS_INVALID',
+    });
+    expect(Date.now() - started).toBeLessThan(4000);
+    // A set under the limit still loads.
+    const k = makeKey();
+    server.handler = (_req, res) => json(res, { keys: [k.publicJwk], pad: ' '.repeat(200 * 1024) });
+    await expect(v.createRemoteJwks(`${server.url}/jwks`).reload()).resolves.toBeUndefined();
+  });
+
+  it('refuses redirects, same-origin or not (audit #3)', async () => {
+    const k = makeKey();
+    const elsewhere = await startServer();
+    try {
+      elsewhere.handler = (_req, res) => json(res, { keys: [k.publicJwk] });
+      server.handler = (req, res) => {
+        if (req.url === '/real') return json(res, { keys: [k.publicJwk] });
+        const to = req.url === '/cross' ? `${elsewhere.url}/jwks` : '/real';
+        res.writeHead(302, { location: to }).end();
+      };
+      for (const path of ['/cross', '/same']) {
+        server.requests.length = 0;
+        const jwks = v.createRemoteJwks(`${server.url}${path}`, {
+          headers: { authorization: 'Bearer s3cret' },
+        });
+        await expect(jwks.reload(), path).rejects.toMatchObject({
+          code: 'ERR_JWKS_UNAVAILABLE',
+          message: expect.stringMatching(/redirect/),
+        });
+        expect(server.requests.map((r) => r.url)).toEqual([path]);
+      }
+      expect(elsewhere.requests.length).toBe(0);
+      await expect(v.createRemoteJwks(`${server.url}/real`).reload()).resolves.toBeUndefined();
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
   it('validates its arguments', () => {
     expect(() => v.createRemoteJwks('not a url')).toThrow(TypeError);
     expect(() => v.createRemoteJwks('ftp://x/jwks')).toThrow(/http/);
