@@ -1,4 +1,4 @@
-import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { createHmac, generateKeyPairSync, sign as signBytes } from 'node:crypto';
 import { RECEIPT_TYP } from '@assent/core/protocol';
 import * as node from '@assent/verifier';
 import * as web from '@assent/verifier/web';
@@ -44,6 +44,28 @@ describe.each([
   });
 
   describe('attacks', () => {
+    it('a payload segment with non-zero trailing bits or an impossible length, signed (audit #8)', async () => {
+      // Find claims whose payload encodes to a length of 2 mod 4 (4 spare bits in the last char).
+      let payload = '';
+      for (let n = 0; payload.length % 4 !== 2; n++) {
+        payload = b64(
+          JSON.stringify(receiptClaims({ pol: { version: 'v'.repeat(n), hash: key.publicJwk.x as string } })),
+        );
+      }
+      const header = b64(JSON.stringify({ alg: 'EdDSA', typ: RECEIPT_TYP, kid: key.kid }));
+      const sign = (p: string) =>
+        `${header}.${p}.${b64(signBytes(null, Buffer.from(`${header}.${p}`), key.privateKey))}`;
+      expect(await v.verifyReceipt(sign(payload), opts)).toMatchObject({ iss: ISSUER });
+      // Same bytes for Buffer, another string: the last char's low bits set.
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      const last = alphabet.indexOf(payload.at(-1)!);
+      const loose = payload.slice(0, -1) + alphabet[last | 1];
+      expect(Buffer.from(loose, 'base64url')).toEqual(Buffer.from(payload, 'base64url'));
+      expect(await codeOf(v.verifyReceipt(sign(loose), opts))).toBe('ERR_TOKEN_MALFORMED');
+      // A length of 1 mod 4 is never base64url.
+      expect(await codeOf(v.verifyReceipt(sign(`${payload}AAA`), opts))).toBe('ERR_TOKEN_MALFORMED');
+    });
+
     it('small-order public keys (identity and the other RFC 8032 / libsodium blocklist encodings)', async () => {
       const hex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
       const canonical = [

@@ -61,9 +61,9 @@ export interface Backend {
   /** UTF-8 bytes to string; may throw on invalid UTF-8. */
   readonly text: (bytes: Uint8Array) => string;
   /**
-   * Text of a base64url segment whose signature has already been verified. Since the signature
-   * covers the exact characters, the Node backend may decode leniently here; `undefined` if the
-   * segment does not decode.
+   * Text of a base64url segment whose signature has already been verified; `undefined` unless the
+   * segment is canonical unpadded base64url (both backends: one token, one answer). The Node
+   * backend skips the alphabet regex here and lets a length check catch stray characters.
    */
   readonly signedText: (segment: string) => string | undefined;
   /** Import 32 raw public key bytes; a KeyObject on Node, a Promise of a CryptoKey on the edge. */

@@ -18,11 +18,16 @@ function sixBits(c: number): number {
   return 62; // '-'
 }
 
-function decode(s: string): Uint8Array | undefined {
+// The length and the bits past the last whole byte, which must be zero, or two strings would
+// decode to the same bytes. Cheap: no scan of the string.
+function canonicalTail(s: string): boolean {
   const rest = s.length & 3;
-  if (rest === 1 || !ALPHABET.test(s)) return undefined;
-  // The bits past the last whole byte must be zero, or two strings would decode to the same bytes.
-  if (rest !== 0 && (sixBits(s.charCodeAt(s.length - 1)) & (rest === 2 ? 15 : 3)) !== 0) return undefined;
+  if (rest === 1) return false;
+  return rest === 0 || (sixBits(s.charCodeAt(s.length - 1)) & (rest === 2 ? 15 : 3)) === 0;
+}
+
+function decode(s: string): Uint8Array | undefined {
+  if (!canonicalTail(s) || !ALPHABET.test(s)) return undefined;
   return Buffer.from(s, 'base64url');
 }
 
@@ -41,6 +46,8 @@ export const nodeBackend: Backend = {
   importPublicKey: (x) =>
     createPublicKey({ key: Buffer.concat([SPKI_PREFIX, x]), format: 'der', type: 'spki' }),
   signedText: (segment) => {
+    // Strict like the edge entry's decoder: the same token must not verify on one and not the other.
+    if (!canonicalTail(segment)) return undefined;
     const bytes = Buffer.from(segment, 'base64url');
     // Buffer skips characters outside the alphabet; a shorter result means there were some.
     return bytes.length === (segment.length * 3) >> 2 ? bytes.toString('utf8') : undefined;
