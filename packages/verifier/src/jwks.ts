@@ -63,7 +63,7 @@ export function importKeys(b: Backend, input: unknown): Map<string, Entry> {
     if (x?.length !== 32)
       throw new JwksInvalid(`${path}.x is not a 32-byte base64url key`, { path: `${path}.x` });
     if (isSmallOrder(x)) {
-      throw new JwksInvalid(`${path}.x is a small-order Ed25519 point, which verifies forged signatures`, {
+      throw new JwksInvalid(`${path}.x is a small-order point`, {
         path: `${path}.x`,
       });
     }

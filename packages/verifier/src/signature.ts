@@ -23,7 +23,7 @@ export async function verifyEd25519(b: Backend, input: VerifySignatureInput): Pr
   const x = b.decode(key.x);
   if (x?.length !== 32) throw new JwksInvalid('x is not a 32-byte base64url key', { path: '$.x' });
   if (isSmallOrder(x)) {
-    throw new JwksInvalid('x is a small-order Ed25519 point, which verifies forged signatures', {
+    throw new JwksInvalid('x is a small-order point', {
       path: '$.x',
     });
   }
