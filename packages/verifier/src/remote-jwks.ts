@@ -37,25 +37,19 @@ async function readCapped(res: Response): Promise<string> {
   }
   if (res.body === null) return '';
   const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
+  const decoder = new TextDecoder();
+  let text = '';
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) break;
+    if (done) return text + decoder.decode();
     size += value.byteLength;
     if (size > MAX_JWKS_BYTES) {
       await reader.cancel();
       throw new JwksInvalid('is larger than 256 KiB');
     }
-    chunks.push(value);
+    text += decoder.decode(value, { stream: true });
   }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
 }
 
 function positive(v: unknown, name: string, fallback: number): number {
