@@ -99,8 +99,17 @@ export function createLocalJwks(b: Backend, jwks: KeysInput): KeySet {
   return { runtime: b.name, get: (kid) => lookup(entries, kid) };
 }
 
-// `keys` passed straight to a verify call: import once per object, not once per call.
-const imported = new Map<Backend, WeakMap<object, KeySet>>();
+// `keys` passed straight to a verify call: import once per object, not once per call, but again
+// when the object's keys changed in place (a compromised key removed from the same array must stop
+// verifying at once). The check compares each key's members as text: a few microseconds.
+const imported = new Map<Backend, WeakMap<object, { seen: string; set: KeySet }>>();
+const contentOf = (keys: KeysInput): string => {
+  try {
+    return JSON.stringify(listOf(keys));
+  } catch {
+    return '';
+  }
+};
 
 export function keySetFor(b: Backend, options: { keys?: KeysInput; jwks?: KeySet } | undefined): KeySet {
   if (typeof options !== 'object' || options === null) throw new TypeError('options are required');
@@ -120,10 +129,11 @@ export function keySetFor(b: Backend, options: { keys?: KeysInput; jwks?: KeySet
     cache = new WeakMap();
     imported.set(b, cache);
   }
-  let set = cache.get(keys);
-  if (set === undefined) {
-    set = createLocalJwks(b, keys);
-    cache.set(keys, set);
+  const seen = contentOf(keys);
+  let hit = cache.get(keys);
+  if (hit === undefined || hit.seen !== seen) {
+    hit = { seen, set: createLocalJwks(b, keys) };
+    cache.set(keys, hit);
   }
-  return set;
+  return hit.set;
 }

@@ -243,6 +243,18 @@ describe.each([
     );
   });
 
+  it('stops trusting a key removed in place from the keys object it was given before', async () => {
+    const keys = [key.publicJwk, other.publicJwk];
+    const jws = signReceipt(other);
+    expect((await v.verifyReceipt(jws, { keys, issuer: ISSUER })).jti).toBeTruthy();
+    // The compromised key goes from the same array the service keeps passing.
+    keys.pop();
+    expect(await codeOf(v.verifyReceipt(jws, { keys, issuer: ISSUER }))).toBe('ERR_KID_UNKNOWN');
+    // And a key added in place is found.
+    keys.push(other.publicJwk);
+    expect((await v.verifyReceipt(jws, { keys, issuer: ISSUER })).jti).toBeTruthy();
+  });
+
   it('rejects the wrong typ, the wrong issuer and crit headers', async () => {
     expect(await codeOf(v.verifyReceipt(signReceipt(key, {}, { typ: 'JWT' }), opts))).toBe(
       'ERR_TYP_MISMATCH',
