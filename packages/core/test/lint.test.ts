@@ -256,6 +256,35 @@ describe('lintConfig', () => {
     ]);
   });
 
+  it('reports marketing on a legal-obligation basis like on a contract basis', () => {
+    const findings = lint(
+      mutate((c) => Object.assign(c.purposes[ORDERS], { basis: 'legal-obligation', marketing: true })),
+    );
+    expect(only(findings, 'ASSENT_CONTRACT_MARKETING').map((f) => f.path)).toEqual([
+      `$.purposes[${ORDERS}].basis`,
+    ]);
+  });
+
+  it('reads texts as own properties: a key named like an Object method does not crash it', () => {
+    const findings = lint(
+      mutate((c) => {
+        c.ui.texts.en.toString = 'A text';
+      }),
+    );
+    expect(only(findings, 'ASSENT_LOCALE_TEXT_MISSING').map((f) => f.path)).toEqual([
+      '$.ui.texts.zh-CN.toString',
+    ]);
+  });
+
+  it('wants a category text present in one locale (a description) in every locale', () => {
+    const findings = lint(
+      mutate((c) => Object.assign(c.categories[2].texts.en, { description: 'How we use it' })),
+    );
+    expect(only(findings, 'ASSENT_LOCALE_TEXT_MISSING').map((f) => f.path)).toEqual([
+      '$.categories[2].texts.zh-CN.description',
+    ]);
+  });
+
   it('sees marketing through Consent Mode ad types and sale lists, not only the flag', () => {
     const viaConsentMode = lint(mutate((c) => c.purposes[ORDERS].consentMode.push('ad_storage')));
     expect(codes(viaConsentMode)).toContain('ASSENT_CONTRACT_MARKETING');

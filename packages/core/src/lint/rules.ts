@@ -37,7 +37,11 @@ export const REQUIRED_UI_TEXTS = ['title', 'summary', 'acceptAll', 'rejectAll', 
 const OPT_IN_REGIONS =
   ' CN EU AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO GB UK ';
 
-const blank = (s: string | undefined) => s === undefined || s.trim() === '';
+// Texts are read as own properties only: a text key such as `toString` must not find the
+// prototype's function.
+const blank = (s: unknown) => typeof s !== 'string' || s.trim() === '';
+const own = <T>(o: Record<string, T> | undefined, k: string): T | undefined =>
+  o && Object.hasOwn(o, k) ? o[k] : undefined;
 
 const consentPurposes = (config: AssentConfig) =>
   config.purposes.map((p, i) => [p, `$.purposes[${i}]`] as const).filter(([p]) => p.basis === 'consent');
@@ -297,7 +301,7 @@ export const LINT_RULES: readonly LintRule[] = [
   {
     code: 'ASSENT_RETENTION_MISSING',
     severity: 'error',
-    reference: 'PIPL Arts. 17(1)3, 19; GB/T 35273-2020 §6.1; GDPR Art. 13(2)(a)',
+    reference: 'PIPL Arts. 17(1)2, 19; GB/T 35273-2020 §6.1; GDPR Art. 13(2)(a)',
     summary: { en: 'A purpose has no retention period.', 'zh-CN': '处理目的未写明保存期限。' },
     check(c, report) {
       for (const [p, path] of allPurposes(c))
@@ -332,12 +336,15 @@ export const LINT_RULES: readonly LintRule[] = [
     severity: 'error',
     reference: 'PIPL Arts. 13(1)2, 16; GB/T 35273-2020 §5.3 a); GDPR Art. 6(1)(b)',
     summary: {
-      en: 'A contract-basis purpose serves marketing.',
-      'zh-CN': '以履行合同为依据的处理目的用于营销。',
+      en: 'A contract-basis or legal-obligation purpose serves marketing.',
+      'zh-CN': '以履行合同或法定义务为依据的处理目的用于营销。',
     },
+    // Any basis but consent: a purpose on another basis is always allowed and skipped by Global
+    // Privacy Control, so marketing declared as a legal obligation would escape consent as a
+    // contract basis would.
     check(c, report) {
       for (const [p, path] of allPurposes(c))
-        if (p.basis === 'contract' && isMarketing(p, c))
+        if (p.basis !== 'consent' && isMarketing(p, c))
           report(
             `${path}.basis`,
             `"${p.id}" serves marketing or advertising, which no sales contract makes necessary: its basis must be consent.`,
@@ -357,8 +364,12 @@ export const LINT_RULES: readonly LintRule[] = [
       const missing = (path: string, locale: string) =>
         report(path, `Missing ${locale} text at ${path}.`, `缺少 ${locale} 文本：${path}。`);
       c.categories.forEach((cat, i) => {
+        // The label always; any other text (a description) in every locale once one locale has it.
+        const keys = new Set(['label', ...Object.values(cat.texts).flatMap((t) => Object.keys(t))]);
         for (const l of c.locales)
-          if (blank(cat.texts[l]?.label)) missing(`$.categories[${i}].texts.${l}.label`, l);
+          for (const k of keys)
+            if (blank(own(own(cat.texts, l) as Record<string, string> | undefined, k)))
+              missing(`$.categories[${i}].texts.${l}.${k}`, l);
       });
       for (const [p, path] of allPurposes(c)) {
         const keys = new Set([
@@ -369,7 +380,9 @@ export const LINT_RULES: readonly LintRule[] = [
         // Sensitive purposes' necessity and impact are ASSENT_SENSITIVE_NO_NECESSITY's to report.
         if (usesSensitive(p, c)) for (const k of ['necessity', 'impact']) keys.delete(k);
         for (const l of c.locales)
-          for (const k of keys) if (blank(p.texts[l]?.[k as 'name'])) missing(`${path}.texts.${l}.${k}`, l);
+          for (const k of keys)
+            if (blank(own(own(p.texts, l) as Record<string, string> | undefined, k)))
+              missing(`${path}.texts.${l}.${k}`, l);
       }
       if (!c.ui) {
         report(
@@ -387,7 +400,9 @@ export const LINT_RULES: readonly LintRule[] = [
       // A missing "reject all" is ASSENT_NO_REJECT_ALL's to report.
       keys.delete('rejectAll');
       for (const l of c.locales)
-        for (const k of keys) if (blank(ui.texts[l]?.[k])) missing(`$.ui.texts.${l}.${k}`, l);
+        for (const k of keys)
+          if (blank(own(own(ui.texts, l) as Record<string, string> | undefined, k)))
+            missing(`$.ui.texts.${l}.${k}`, l);
     },
   },
   {
