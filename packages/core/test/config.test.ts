@@ -40,6 +40,21 @@ describe('validateConfig', () => {
     ['a defaultLocale not declared', (c) => Object.assign(c, { defaultLocale: 'fr' }), '$.defaultLocale'],
     ['a ledgerUrl that is not a URL', (c) => Object.assign(c, { ledgerUrl: 'ftp://x' }), '$.ledgerUrl'],
     [
+      'a protocol-relative ledgerUrl',
+      (c) => Object.assign(c, { ledgerUrl: '//attacker.example/collect' }),
+      '$.ledgerUrl',
+    ],
+    [
+      'a ledgerUrl browsers read as protocol-relative',
+      (c) => Object.assign(c, { ledgerUrl: '/\\attacker.example' }),
+      '$.ledgerUrl',
+    ],
+    [
+      'a protocol-relative notice URL',
+      (c) => Object.assign(c.notice, { url: '//attacker.example/privacy' }),
+      '$.notice.url',
+    ],
+    [
       'a category kind outside the taxonomy',
       (c) => Object.assign(c.categories[1], { kind: 'shoe-size' }),
       '$.categories[1].kind',

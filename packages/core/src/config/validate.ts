@@ -23,7 +23,9 @@ export const MAX_PURPOSES = 48;
 const LOCALE = /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,4}$/;
 const VERSION = /^[\x21-\x7e]{1,64}$/;
 const COUNTRY = /^[A-Z]{2}$/;
-const URL_OR_PATH = /^(?:https?:\/\/[^\s/?#]+[^\s]*|\/[^\s]*)$/;
+// A path starts with one slash: `//host` and `/\host` are protocol-relative URLs to another site in
+// browsers.
+const URL_OR_PATH = /^(?:https?:\/\/[^\s/?#]+[^\s]*|\/(?![/\\])[^\s]*)$/;
 // ISO 8601 durations (§4.4.3.2) in the designator form: P1Y6M, P30D, P2W, PT12H; not empty, no fractions.
 const DURATION = /^P(?!$)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
