@@ -28,6 +28,14 @@ export function main(argv: string[], out: Out = console, env: NodeJS.ProcessEnv 
     else (a.startsWith('--') ? flags : args).push(a);
   }
   const json = flags.includes('--json');
+  // A mistyped flag or locale is a usage error, not a silent default.
+  const unknown = flags.filter((f) => !['--json', '--help', '--version'].includes(f));
+  if (unknown.length || (localeArg !== undefined && localeArg !== 'en' && localeArg !== 'zh-CN')) {
+    out.error(
+      `assent: ${unknown.length ? `unknown option ${unknown[0]}` : `--locale must be en or zh-CN`}\n${USAGE}`,
+    );
+    return 2;
+  }
   const locale = (localeArg ?? (/^zh/i.test(env.LANG ?? '') ? 'zh-CN' : 'en')) === 'zh-CN' ? 'zh-CN' : 'en';
   if (flags.includes('--version')) {
     out.log(VERSION);

@@ -101,5 +101,12 @@ describe('assent lint', () => {
     const help = assent('--help');
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('--json');
+    // A mistyped flag or an unknown locale is bad usage, not a silent default.
+    const typo = assent('lint', file('ok.json', exampleJson()), '--jsn');
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toContain('unknown option --jsn');
+    const fr = assent('lint', file('ok2.json', exampleJson()), '--locale', 'fr');
+    expect(fr.status).toBe(2);
+    expect(fr.stderr).toContain('--locale must be en or zh-CN');
   });
 });
