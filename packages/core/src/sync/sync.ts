@@ -211,10 +211,10 @@ export function createSync(options: SyncOptions): Sync {
   let linkToken: string | undefined;
   let pullWanted = false;
   let linkResult: LinkResult | undefined;
-  // The receipt in the cookie: its event's time (an older receipt never replaces it) and its
-  // claims (to delete it the moment a decision takes back what it grants).
+  // The newest receipt known to have been in the cookie: its event's time and leaf index. An older
+  // receipt never replaces it.
   let cookieAt = '';
-  let cookieCns: ReceiptClaims['cns'] | undefined;
+  let cookieSeq = -1;
 
   const hidden = () => typeof document !== 'undefined' && document.visibilityState === 'hidden';
   const schedule = (ms?: number) => {
@@ -225,12 +225,7 @@ export function createSync(options: SyncOptions): Sync {
   const ready = (async () => {
     try {
       await outbox.load();
-      const cookie = cookieOptions === false ? undefined : readReceiptCookie(cookieOptions);
-      const claims = cookie ? decodeJws(cookie)?.claims : undefined;
-      if (claims) {
-        cookieCns = claims.cns as ReceiptClaims['cns'];
-        cookieAt = (await receiptStore.get(String(claims.jti)))?.at ?? '';
-      }
+      await readCookie();
       const kept = new Set((await receiptStore.list()).map((r) => r.id));
       for (const c of options.backlog ?? []) if (!kept.has(c.event.id)) await put(c.event);
     } catch (e) {
@@ -238,19 +233,34 @@ export function createSync(options: SyncOptions): Sync {
     }
   })();
 
+  // The claims of the receipt in the cookie as it is now: another tab may have written it.
+  const cookieClaims = () => {
+    const v = cookieOptions === false ? undefined : readReceiptCookie(cookieOptions);
+    return v ? (decodeJws(v)?.claims as Partial<ReceiptClaims> | undefined) : undefined;
+  };
+  const newer = (at: string, seq: number) => at > cookieAt || (at === cookieAt && seq >= cookieSeq);
+  // Tabs share the cookie jar and the receipt store: learn when the cookie's receipt is from.
+  async function readCookie() {
+    const c = cookieClaims();
+    const r = c?.sub === subject ? await receiptStore.get(String(c.jti)) : undefined;
+    if (r && newer(r.at, r.seq)) {
+      cookieAt = r.at;
+      cookieSeq = r.seq;
+    }
+  }
+
   // A decision that takes back a purpose the cookie's receipt grants makes that receipt wrong at
   // once: it goes, and the backend sees no receipt until the new one arrives.
   function guardCookie(e: ConsentEvent) {
+    const cns = cookieClaims()?.cns;
     if (
-      cookieCns &&
+      cns &&
       cookieOptions !== false &&
       e.subject === subject &&
       hasPurposes(e) &&
-      Object.entries(cookieCns).some(([id, p]) => p?.status === 'given' && e.purposes[id]?.status !== 'given')
-    ) {
+      Object.entries(cns).some(([id, p]) => p?.status === 'given' && e.purposes[id]?.status !== 'given')
+    )
       clearReceiptCookie(cookieOptions);
-      cookieCns = undefined;
-    }
   }
 
   let requested = 0;
@@ -362,8 +372,10 @@ export function createSync(options: SyncOptions): Sync {
       const { claims, verified } = await check(jws, event);
       await receiptStore.add({ id: event.id, jws, at: event.at, seq: claims.seq, verified });
       let cookie = false;
-      // The cookie holds the receipt of the newest decision: never one older than it holds, nor one
-      // with a newer decision of this subject still waiting.
+      // The cookie holds the receipt of the newest decision (by event time, then leaf index): never
+      // one older than it holds, even if another tab wrote that one, nor one with a newer decision
+      // of this subject still waiting.
+      if (cookieOptions !== false) await readCookie();
       const last = outbox
         .waiting()
         .filter((w) => w.event.subject === subject && hasPurposes(w.event))
@@ -372,12 +384,12 @@ export function createSync(options: SyncOptions): Sync {
         cookieOptions !== false &&
         hasPurposes(event) &&
         event.subject === subject &&
-        event.at >= cookieAt &&
+        newer(event.at, claims.seq) &&
         (last?.event.id ?? event.id) === event.id
       ) {
         cookie = writeReceiptCookie(jws, claims.exp, cookieOptions);
         cookieAt = event.at;
-        cookieCns = cookie ? claims.cns : undefined;
+        cookieSeq = claims.seq;
         if (!cookie) warn(`assent: receipt of ${jws.length} bytes too large for the cookie; cookie deleted`);
       }
       emit('receipt', { event, receipt: jws, claims, verified, cookie });
