@@ -21,6 +21,12 @@ export interface SyncStore {
 export interface IdbSyncStoreOptions {
   /** Prefix of the two IndexedDB databases, `<dbName>-outbox` and `<dbName>-receipts`. Default `assent`. */
   dbName?: string;
+  /**
+   * How long the first operation on each database may take before IndexedDB is taken as
+   * unusable and that store switches to memory: an open blocked by another tab's connection never
+   * settles. Default 3000.
+   */
+  openTimeoutMs?: number;
   onWarning?: (message: string) => void;
 }
 
@@ -53,16 +59,28 @@ export function createMemorySyncStore(): SyncStore {
 
 // One idb-keyval store per database (idb-keyval creates its object store only with the database).
 // The first failure (no IndexedDB, private mode, quota, a database another version broke) switches
-// this store to memory for the rest of the page's life, with one warning; nothing is thrown.
-function idbKv(dbName: string, warn: (m: string) => void): SyncKv {
+// this store to memory for the rest of the page's life, with one warning; nothing is thrown. So
+// does a first operation that takes longer than `timeoutMs`: an open that is blocked (another
+// tab's connection holds off a version change, or an engine's open hangs) never settles.
+function idbKv(dbName: string, warn: (m: string) => void, timeoutMs: number): SyncKv {
   const memory = memoryKv();
   let store: ReturnType<typeof createStore> | undefined;
   let failed = typeof indexedDB === 'undefined';
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let deadline: Promise<never> | undefined;
+  let opened = false;
   const run = async <T>(f: (s: ReturnType<typeof createStore>) => Promise<T>, fallback: () => Promise<T>) => {
     if (!failed)
       try {
         store ??= createStore(dbName, 'kv');
-        return await f(store);
+        if (opened) return await f(store);
+        deadline ??= new Promise((_, reject) => {
+          timer = setTimeout(() => reject(Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
+        });
+        const r = await Promise.race([f(store), deadline]);
+        opened = true;
+        clearTimeout(timer);
+        return r;
       } catch (e) {
         // Requests already under way fail too: one warning is enough.
         if (!failed) warn(`assent: IndexedDB ${dbName} unavailable, sync data kept in memory: ${e}`);
@@ -96,7 +114,8 @@ function idbKv(dbName: string, warn: (m: string) => void): SyncKv {
 
 /**
  * The sync store in IndexedDB (through idb-keyval), falling back to memory, with one warning, when
- * IndexedDB is missing or fails. No call rejects.
+ * IndexedDB is missing, fails, or does not answer the first operation within `openTimeoutMs`. No
+ * call rejects. A wrong `openTimeoutMs` throws `TypeError`.
  *
  * @example
  * ```ts
@@ -106,5 +125,8 @@ function idbKv(dbName: string, warn: (m: string) => void): SyncKv {
 export function createIdbSyncStore(options: IdbSyncStoreOptions = {}): SyncStore {
   const name = options.dbName ?? 'assent';
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
-  return { outbox: idbKv(`${name}-outbox`, warn), receipts: idbKv(`${name}-receipts`, warn) };
+  const t = options.openTimeoutMs ?? 3000;
+  if (!Number.isInteger(t) || t < 1 || t > 2_147_483_647)
+    throw TypeError('createIdbSyncStore: openTimeoutMs must be a positive integer');
+  return { outbox: idbKv(`${name}-outbox`, warn, t), receipts: idbKv(`${name}-receipts`, warn, t) };
 }
