@@ -205,7 +205,11 @@ describe('sync.link', () => {
     expect((await d.sync.link(expired)).status).toBe('failed');
     expect(d.errors.map((e) => e.code)).toEqual(['ERR_LINK_INVALID', 'ERR_LINK_INVALID']);
     expect(d.errors[1]!.status).toBe(400);
-    expect((await d.sync.rejected()).map((r) => r.event.link)).toEqual([expired]);
+    // Set aside without the token, which holds the customer id in plaintext.
+    const rejected = await d.sync.rejected();
+    expect(rejected.map((r) => r.event.id)).toEqual([d.errors[1]!.event!.id]);
+    expect(d.errors[1]!.event!.link).toBe(expired);
+    expect(rejected[0]!.event).not.toHaveProperty('link');
     expect(() => d.sync.link('not a token')).toThrow(TypeError);
     expect(() => d.sync.link(undefined as unknown as string)).toThrow(/token/);
   });

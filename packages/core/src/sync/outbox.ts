@@ -110,9 +110,14 @@ export function createOutbox(kv: SyncKv, max: number, warn: (m: string) => void)
     written: () => Promise.allSettled(writes),
     rejected: () => sorted().filter((e) => e.error),
     remove,
-    /** Keep a refused event aside with its error (the newest {@link MAX_REJECTED} are kept). */
+    /**
+     * Keep a refused event aside with its error (the newest {@link MAX_REJECTED} are kept). A link
+     * event is kept without its token: the token holds the customer id in plaintext, and it was
+     * only ever kept to be sent.
+     */
     async setAside(entry: OutboxEntry, error: SyncErrorInfo) {
-      const e = { ...entry, error };
+      const { link, ...event } = entry.event;
+      const e = { ...entry, event, error };
       all.set(e.event.id, e);
       await write(e);
       const rejected = sorted().filter((x) => x.error);
