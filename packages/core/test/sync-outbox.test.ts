@@ -181,7 +181,8 @@ describe('createSync: delivery', () => {
           }
         : undefined;
     const consent = createConsent(small());
-    const sync = start(consent, net, { store: createMemorySyncStore() });
+    // Retry-After is honoured up to retryMaxMs (100 ms in these tests).
+    const sync = start(consent, net, { store: createMemorySyncStore(), retryMaxMs: 60_000 });
     consent.acceptAll();
     await sync.flush();
     limited = false;

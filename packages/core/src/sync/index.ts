@@ -20,7 +20,7 @@ export {
 export { MAX_REJECTED, type OutboxEntry, type SyncErrorInfo } from './outbox.js';
 export { compactable } from './compact.js';
 export { backoffMs } from './backoff.js';
-export { beacon, type Delivery, postEvents } from './send.js';
+export { beacon, type Delivery, MAX_TIMEOUT_MS, postEvents, retryAfterMs } from './send.js';
 export { createReceiptCheck, decodeJws, type StoredReceipt, supportsEd25519 } from './receipt.js';
 export {
   clearReceiptCookie,

@@ -67,10 +67,39 @@ export async function postEvents(
     const index = /^\$\[(\d+)\]/.exec(error.path ?? '')?.[1];
     return index === undefined ? { kind: 'refused', error } : { kind: 'refused', error, index: +index };
   }
-  const after = Number(res.headers.get('retry-after'));
+  const after = retryAfterMs(res.headers.get('retry-after'));
   return after > 0
-    ? { kind: 'retry', message: error.message, retryAfterMs: after * 1000 }
+    ? { kind: 'retry', message: error.message, retryAfterMs: after }
     : { kind: 'retry', message: error.message };
+}
+
+/**
+ * Longest delay `setTimeout` takes (2^31-1 ms, about 24.8 days): a longer one overflows and fires
+ * at once, which would turn a long `Retry-After` into a tight retry loop.
+ *
+ * @example
+ * ```ts
+ * setTimeout(retry, Math.min(ms, MAX_TIMEOUT_MS))
+ * ```
+ */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/**
+ * A `Retry-After` header as a delay in milliseconds (RFC 9110 §10.2.3: delta-seconds, or an
+ * HTTP-date measured against the clock), at most {@link MAX_TIMEOUT_MS}; `NaN` when absent or
+ * unreadable, and 0 or less for a date in the past.
+ *
+ * @example
+ * ```ts
+ * retryAfterMs('120') // 120000
+ * retryAfterMs(new Date(Date.now() + 30_000).toUTCString()) // about 30000
+ * ```
+ */
+export function retryAfterMs(header: string | null | undefined, now = Date.now()): number {
+  const h = header?.trim() ?? '';
+  // Digits first: Date.parse would read "3000000" as a year.
+  const ms = /^\d+$/.test(h) ? +h * 1000 : /[a-z]/i.test(h) ? Date.parse(h) - now : Number.NaN;
+  return Math.min(ms, MAX_TIMEOUT_MS);
 }
 
 /**

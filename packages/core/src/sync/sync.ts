@@ -14,7 +14,7 @@ import { mergeDecisions } from './merge.js';
 import { createOutbox, type OutboxEntry, type SyncErrorInfo } from './outbox.js';
 import { createReceiptCheck, decodeJws, type StoredReceipt } from './receipt.js';
 import { createReceiptStore } from './receipts.js';
-import { beacon, postEvents } from './send.js';
+import { beacon, MAX_TIMEOUT_MS, postEvents } from './send.js';
 import { createIdbSyncStore, type SyncStore } from './store.js';
 
 /** What sync needs of the consent object (`createConsent`'s result). */
@@ -48,7 +48,7 @@ export interface SyncOptions {
   maxReceipts?: number;
   /** First retry delay; each retry doubles it, with jitter. Default 1000. */
   retryBaseMs?: number;
-  /** Longest delay between retries. Default 300000 (5 minutes). */
+  /** Longest delay between retries, a `Retry-After` included. Default 300000 (5 minutes); at most 2147483647. */
   retryMaxMs?: number;
   /** The `assent_receipt` cookie's options, or `false` to write no cookie. */
   cookie?: ReceiptCookieOptions | false;
@@ -125,9 +125,11 @@ const MAX_BATCH_BYTES = 60_000;
 const TRANSIENT = [408, 425, 429];
 const JWS = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
+// At most MAX_TIMEOUT_MS: a longer delay overflows setTimeout, which then fires at once.
 const num = (v: number | undefined, name: string, fallback: number) => {
   if (v === undefined) return fallback;
-  if (!Number.isInteger(v) || v < 1) throw TypeError(`createSync: ${name} must be a positive integer`);
+  if (!Number.isInteger(v) || v < 1 || v > MAX_TIMEOUT_MS)
+    throw TypeError(`createSync: ${name} must be an integer from 1 to ${MAX_TIMEOUT_MS}`);
   return v;
 };
 const hasPurposes = (e: ConsentEvent) => Object.keys(e.purposes).length > 0;
@@ -217,9 +219,15 @@ export function createSync(options: SyncOptions): Sync {
   let cookieSeq = -1;
 
   const hidden = () => typeof document !== 'undefined' && document.visibilityState === 'hidden';
+  // A Retry-After is honoured up to retryMaxMs: past that, the device asks again no later than it
+  // would have without one.
   const schedule = (ms?: number) => {
     clearTimeout(timer);
-    if (!stopped) timer = setTimeout(() => void flush(), ms ?? backoffMs(attempt++, retryBase, retryMax));
+    if (!stopped)
+      timer = setTimeout(
+        () => void flush(),
+        ms === undefined ? backoffMs(attempt++, retryBase, retryMax) : Math.min(ms, retryMax),
+      );
   };
 
   const ready = (async () => {
