@@ -41,8 +41,8 @@ function put(value: string, maxAge: number, o: ReceiptCookieOptions) {
 
 /**
  * Write a receipt to the first-party cookie (`SameSite=Lax`, `Path=/`, `Secure` on https) until
- * the receipt expires (at most 395 days). A receipt longer than {@link MAX_RECEIPT_COOKIE_BYTES}
- * is not written, and the cookie is deleted instead, since an older receipt would no longer
+ * the receipt expires (at most 395 days). A receipt longer than {@link MAX_RECEIPT_COOKIE_BYTES},
+ * or already expired, is not written, and the cookie is deleted instead, since an older receipt would no longer
  * describe the shopper's choices; returns whether it was written. Without `document`, does nothing.
  *
  * @example
@@ -52,13 +52,11 @@ function put(value: string, maxAge: number, o: ReceiptCookieOptions) {
  */
 export function writeReceiptCookie(jws: string, exp: number, options: ReceiptCookieOptions = {}): boolean {
   if (typeof document === 'undefined') return false;
-  const fits = jws.length <= MAX_RECEIPT_COOKIE_BYTES;
+  // An expired receipt is not written either: Max-Age=0 deletes the cookie.
+  const maxAge = Math.max(0, Math.min(MAX_AGE, Math.floor(exp - Date.now() / 1000)));
+  const fits = jws.length <= MAX_RECEIPT_COOKIE_BYTES && maxAge > 0;
   try {
-    put(
-      fits ? jws : '',
-      fits ? Math.max(0, Math.min(MAX_AGE, Math.floor(exp - Date.now() / 1000))) : 0,
-      options,
-    );
+    put(fits ? jws : '', fits ? maxAge : 0, options);
   } catch {
     // Sandboxed documents throw on cookie writes; the receipt stays in IndexedDB.
     return false;

@@ -75,12 +75,13 @@ export function decodeJws(
 }
 
 /**
- * A receipt checker for one ledger: the receipt must be an `assent-receipt+jwt` for exactly this
- * event (its `jti`, `sub` and every purpose's status and hash), and, where the engine supports
- * Ed25519, signed by a key of the ledger's JWKS (fetched once, again for an unknown `kid` at most
- * every 30 s). Rejects with {@link ReceiptInvalid} (`ERR_RECEIPT_INVALID`) saying what is wrong;
- * resolves `verified: false` when the signature could not be checked (no Ed25519 here, JWKS
- * unreachable).
+ * A receipt checker for one ledger: the receipt must be an unexpired `assent-receipt+jwt` for
+ * exactly this event (its `jti`, `sub`, `pol`, `mth`, and exactly its purposes with their status
+ * and hash), and, where the engine supports Ed25519, signed by a key of the ledger's JWKS (fetched
+ * once, again for an unknown `kid` at most every 30 s). Rejects with {@link ReceiptInvalid}
+ * (`ERR_RECEIPT_INVALID`) saying what is wrong; resolves `verified: false` when the signature could
+ * not be checked (no Ed25519 here, JWKS unreachable, or an unknown `kid` less than 30 s after the
+ * last fetch: a key rotated since).
  *
  * @example
  * ```ts
@@ -109,10 +110,14 @@ export function createReceiptCheck(jwksUrl: string, fetchFn: typeof fetch, now =
     });
     return keys;
   };
-  const keyFor = async (kid: string) => {
-    let key = (await (keys ?? load()))?.get(kid);
-    if (!key && now() - fetchedAt > 30_000) key = (await load()).get(kid);
-    return key;
+  // `null`: the kid is unknown, but the JWKS was fetched too recently to ask again (a key rotated
+  // since then is published now): the signature cannot be checked yet. `undefined`: unknown even
+  // in a JWKS fetched for this receipt.
+  const keyFor = async (kid: string): Promise<CryptoKey | null | undefined> => {
+    const fresh = !keys;
+    const key = (await (keys ?? load())).get(kid);
+    if (key || fresh) return key;
+    return now() - fetchedAt > 30_000 ? (await load()).get(kid) : null;
   };
 
   return async (jws: string, event: ConsentEvent): Promise<{ claims: ReceiptClaims; verified: boolean }> => {
@@ -127,15 +132,24 @@ export function createReceiptCheck(jwksUrl: string, fetchFn: typeof fetch, now =
     if (header.typ !== RECEIPT_TYP || typeof header.kid !== 'string') fail(`is not an ${RECEIPT_TYP}`);
     if (c.jti !== event.id || c.sub !== event.subject || typeof c.seq !== 'number')
       fail('names another event or subject');
-    for (const [id, p] of Object.entries(event.purposes))
-      if (c.cns?.[id]?.status !== p.status || c.cns[id]!.hash !== p.hash) fail(`does not confirm ${id}`);
+    const ids = Object.keys(event.purposes);
+    for (const id of ids)
+      if (c.cns?.[id]?.status !== event.purposes[id]!.status || c.cns[id]!.hash !== event.purposes[id]!.hash)
+        fail(`does not confirm ${id}`);
+    // Exactly the event's purposes: a receipt granting one more would grant what nobody chose.
+    if (ids.length && Object.keys(c.cns).length !== ids.length) fail('names purposes the event does not');
+    if (c.pol?.version !== event.policy.version || c.pol.hash !== event.policy.hash)
+      fail('names another policy');
+    if (c.mth !== event.method) fail('names another method');
+    if (!(c.exp * 1000 > now())) fail('has expired');
     if (!(await supportsEd25519())) return { claims: c, verified: false };
-    let key: CryptoKey | undefined;
+    let key: CryptoKey | null | undefined;
     try {
       key = await keyFor(header.kid as string);
     } catch {
-      return { claims: c, verified: false };
+      key = null;
     }
+    if (key === null) return { claims: c, verified: false };
     if (!key) return fail(`is signed by ${header.kid}, a key the ledger does not publish`);
     const dot = jws.lastIndexOf('.');
     const sig = bytes(jws.slice(dot + 1));
