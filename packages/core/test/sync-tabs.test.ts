@@ -51,3 +51,56 @@ it('a second tab delivering an older decision leaves the newer receipt in the co
     await ledger.close();
   }
 });
+
+it('a tab does not fill a cookie another tab emptied while its withdrawal still waits', async () => {
+  const ledger = await startLedger();
+  const netA = createNet();
+  const netB = createNet();
+  const opts = { ledgerUrl: ledger.url, retryBaseMs: 60_000, onWarning: () => {} };
+  const consentA = createConsent(small());
+  const tabA = createSync({
+    ...opts,
+    fetch: netA.fetch,
+    consent: consentA,
+    store: createIdbSyncStore({ dbName: 'tabs2' }),
+  });
+  try {
+    consentA.set({ analytics: true });
+    await tabA.flush();
+    const r0 = decodeJws(readReceiptCookie()!)!.claims;
+    expect(r0.cns).toMatchObject({ analytics: { status: 'given' } });
+    netA.offline = true;
+    netB.offline = true;
+    const e1 = consentA.set({ analytics: true, ads: true })!.event;
+    await until(async () => (await tabA.pending()).length === 1);
+    const consentB = { ...consentA, subscribe: () => () => {} } as typeof consentA;
+    const tabB = createSync({
+      ...opts,
+      fetch: netB.fetch,
+      consent: consentB,
+      store: createIdbSyncStore({ dbName: 'tabs2' }),
+    });
+    try {
+      await until(async () => (await tabB.pending()).length === 1);
+      await new Promise((r) => setTimeout(r, 1100));
+      // Tab A withdraws: the cookie's grant goes at once; the withdrawal waits, offline.
+      const e2 = consentA.set({ analytics: false, ads: false })!.event;
+      expect(readReceiptCookie()).toBeUndefined();
+      await until(async () => (await tabA.pending()).length === 2);
+      // Tab B comes back first, with only E1 in its memory.
+      netB.offline = false;
+      await tabB.flush();
+      // Never E1's grant: B sees E2 waiting in the shared outbox, so it delivers E2 as well, and
+      // the cookie ends with the withdrawal.
+      expect(decodeJws(readReceiptCookie()!)!.claims.jti).toBe(e2.id);
+      expect((await ledger.entries()).filter((e) => e.subject === consentA.subject).map((e) => e.id)).toEqual(
+        [r0.jti, e1.id, e2.id],
+      );
+    } finally {
+      tabB.stop();
+    }
+  } finally {
+    tabA.stop();
+    await ledger.close();
+  }
+});

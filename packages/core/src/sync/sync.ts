@@ -361,6 +361,9 @@ export function createSync(options: SyncOptions): Sync {
         else limit = 1;
         continue;
       }
+      // Another tab may have queued a newer decision (and emptied the cookie for it): the cookie
+      // check in accept must see it waiting, so learn what the shared outbox holds now.
+      if (cookieOptions !== false) await outbox.load();
       for (let i = 0; i < batch.length; i++) {
         const r = d.receipts[i];
         if (r) await accept(batch[i]!, r);
