@@ -13,6 +13,11 @@ export interface PurposeState {
   at: string;
   /** Leaf index of the entry that holds the decision. */
   seq: number;
+  /**
+   * Whether the deciding event was sent under a Global Privacy Control signal: a backend checking
+   * a GPC request against this newer decision needs it (the verifier's `checkOnline`).
+   */
+  gpc: boolean;
 }
 
 /** Current decision per purpose, newest wins. */
@@ -24,7 +29,7 @@ export function currentConsent(rows: readonly EntryRow[]): Record<string, Purpos
     for (const [id, p] of Object.entries(e.purposes)) {
       const cur = out[id];
       if (!cur || e.at > cur.at || (e.at === cur.at && row.seq > cur.seq))
-        out[id] = { status: p.status, hash: p.hash, at: e.at, seq: row.seq };
+        out[id] = { status: p.status, hash: p.hash, at: e.at, seq: row.seq, gpc: e.gpc === true };
     }
   }
   return out;

@@ -293,9 +293,11 @@ describe.each(['sqlite', 'postgres'] as const)('ledger over HTTP (%s)', (backend
 
   it('reads a subject`s current consent (newest decision per purpose) for read:subject, and logs the read', async () => {
     const subject = createSubjectId();
+    // Sent under a Global Privacy Control signal: the answer says so for the decisions it holds.
     const older = makeEvent({
       subject,
       at: '2026-01-01T10:00:00.000Z',
+      gpc: true,
       purposes: { analytics: { status: 'given', hash: HASH_A }, ads: { status: 'given', hash: HASH_A } },
     });
     const newer = makeEvent({
@@ -320,8 +322,8 @@ describe.each(['sqlite', 'postgres'] as const)('ledger over HTTP (%s)', (backend
     expect(c.body).toEqual({
       subject,
       purposes: {
-        analytics: { status: 'given', hash: HASH_A, at: '2026-01-01T10:00:00.000Z', seq: seqOld },
-        ads: { status: 'withdrawn', hash: HASH_B, at: '2026-01-02T10:00:00.000Z', seq: seqNew },
+        analytics: { status: 'given', hash: HASH_A, at: '2026-01-01T10:00:00.000Z', seq: seqOld, gpc: true },
+        ads: { status: 'withdrawn', hash: HASH_B, at: '2026-01-02T10:00:00.000Z', seq: seqNew, gpc: false },
       },
     });
     const h = await get(`${url}/v1/subjects/${subject}/history`, bearer(reader));
