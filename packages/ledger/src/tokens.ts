@@ -40,7 +40,11 @@ export function mintToken(
     throw new TypeError('expiresInSeconds must be a positive integer');
   const now = options.now ?? new Date();
   // 9 random bytes make 12 base64url characters; the id only has to be unique, the secret secret.
-  const id = randomBytes(9).toString('base64url');
+  // Not starting with '-': `assent-ledger tokens revoke <id>` would read such an id as an option
+  // (1 token in 64 before).
+  let id: string;
+  do id = randomBytes(9).toString('base64url');
+  while (id[0] === '-');
   const token = `alt_${id}_${randomBytes(32).toString('base64url')}`;
   return {
     token,
