@@ -157,6 +157,16 @@ describe('clearOnWithdraw', () => {
     expect(Object.keys(w.localStorage).sort()).toEqual(['_mkt_b', '_stats_shared']);
   });
 
+  it('with now: false leaves the first sweep to the caller, and still sweeps after each change', () => {
+    const w = page('https://shop.example.com/');
+    for (const c of ['_ga=1', '_fbp=1']) w.document.cookie = `${c};path=/`;
+    const consent = fakeConsent({ analytics: true });
+    clearOnWithdraw(consent, purposes, w, { now: false });
+    expect(names(w)).toEqual(['_fbp', '_ga']);
+    consent.set({ analytics: false });
+    expect(names(w)).toEqual([]);
+  });
+
   it('clearStorageOf sweeps once, with no subscription and no reload', () => {
     const w = page('https://shop.example.com/');
     for (const c of ['_ga=1', '_ga_X=1', '_fbp=1']) w.document.cookie = `${c};path=/`;

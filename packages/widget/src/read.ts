@@ -37,6 +37,8 @@ export interface ReadResult {
   gpc: boolean;
   /** The floating button's label in each of the config's locales. */
   labels: Record<string, string>;
+  /** Whether storage of purposes not allowed was cleared while reading (a stored decision). */
+  swept: boolean;
 }
 
 /**
@@ -92,10 +94,11 @@ export async function readStored(
   // A returning visitor's pages apply the kept answers without this module, so storage that tags
   // wrote for purposes not allowed (before a withdrawal's reload, from another tab, from the
   // server) goes whenever the module reads a decision.
-  if (k !== undefined) clearStorageOf((id) => view.allows(id), config.purposes);
+  const swept = k !== undefined;
+  if (swept) clearStorageOf((id) => view.allows(id), config.purposes);
   const labels = labelsOf(config);
   keep(view, o, digest.policy, k, { text, gpc, labels });
-  return { view, policy: digest.policy, gpc, labels };
+  return { view, policy: digest.policy, gpc, labels, swept };
 }
 
 /**

@@ -53,7 +53,7 @@ export interface Session {
 }
 
 /** Start recording: what the loader calls when a decision is to be made or the UI shown. */
-export function connect(o: SessionOptions, { view, policy }: ReadResult): Session {
+export function connect(o: SessionOptions, { view, policy, swept }: ReadResult): Session {
   const { config } = o;
   const consent = recordConsent(view, {
     policyHash: policy,
@@ -74,7 +74,8 @@ export function connect(o: SessionOptions, { view, policy }: ReadResult): Sessio
   });
   // Storage of purposes no longer allowed goes first (also what was left before a choice), then
   // the page hears of the change.
-  clearOnWithdraw(consent, config.purposes);
+  // Not twice on one page: reading a stored decision has just swept with the same decisions.
+  clearOnWithdraw(consent, config.purposes, window, { now: !swept });
   consent.subscribe(o.changed);
   // From the first decision on, the loader answers from what is kept, without this module. Except
   // on the page after a withdrawal that reloads (`reloadOnWithdraw`): the tags ran until this page

@@ -40,7 +40,8 @@ export function clearStorageOf(
  * the shopper chose, or in another tab) and after every consent change ({@link clearStorageOf}).
  * When a purpose with `reloadOnWithdraw` goes from allowed to not allowed, the page reloads: a
  * script that already ran cannot be un-run, and its timers, listeners and globals live until the
- * page goes. Returns the unsubscribe function.
+ * page goes. Returns the unsubscribe function. `now: false` skips the first sweep, for a caller
+ * that has just swept with the same decisions ({@link clearStorageOf}).
  *
  * @example
  * ```ts
@@ -53,18 +54,19 @@ export function clearOnWithdraw(
   consent: ConsentSubscription,
   purposes: readonly PurposeStorage[],
   win: Window = window,
+  { now = true }: { now?: boolean } = {},
 ): () => void {
   const was: Record<string, boolean> = {};
-  const sweep = (changed?: unknown) => {
+  const sweep = (clear: boolean, changed?: boolean) => {
     let reload = false;
     for (const p of purposes) {
       const ok = consent.allows(p.id);
       if (changed && was[p.id] && !ok && p.reloadOnWithdraw) reload = true;
       was[p.id] = ok;
     }
-    clearStorageOf((id) => consent.allows(id), purposes, win);
+    if (clear) clearStorageOf((id) => consent.allows(id), purposes, win);
     if (reload) win.location.reload();
   };
-  sweep();
-  return consent.subscribe(() => sweep(1));
+  sweep(now);
+  return consent.subscribe(() => sweep(true, true));
 }
