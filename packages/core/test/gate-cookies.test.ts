@@ -157,11 +157,11 @@ describe('clearOnWithdraw', () => {
     expect(Object.keys(w.localStorage).sort()).toEqual(['_mkt_b', '_stats_shared']);
   });
 
-  it('with now: false leaves the first sweep to the caller, and still sweeps after each change', () => {
+  it('with now false leaves the first sweep to the caller, and still sweeps after each change', () => {
     const w = page('https://shop.example.com/');
     for (const c of ['_ga=1', '_fbp=1']) w.document.cookie = `${c};path=/`;
     const consent = fakeConsent({ analytics: true });
-    clearOnWithdraw(consent, purposes, w, { now: false });
+    clearOnWithdraw(consent, purposes, w, false);
     expect(names(w)).toEqual(['_fbp', '_ga']);
     consent.set({ analytics: false });
     expect(names(w)).toEqual([]);

@@ -75,7 +75,7 @@ export function connect(o: SessionOptions, { view, policy, swept }: ReadResult):
   // Storage of purposes no longer allowed goes first (also what was left before a choice), then
   // the page hears of the change.
   // Not twice on one page: reading a stored decision has just swept with the same decisions.
-  clearOnWithdraw(consent, config.purposes, window, { now: !swept });
+  clearOnWithdraw(consent, config.purposes, window, !swept);
   consent.subscribe(o.changed);
   // From the first decision on, the loader answers from what is kept, without this module. Except
   // on the page after a withdrawal that reloads (`reloadOnWithdraw`): the tags ran until this page

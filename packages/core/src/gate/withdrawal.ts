@@ -40,7 +40,7 @@ export function clearStorageOf(
  * the shopper chose, or in another tab) and after every consent change ({@link clearStorageOf}).
  * When a purpose with `reloadOnWithdraw` goes from allowed to not allowed, the page reloads: a
  * script that already ran cannot be un-run, and its timers, listeners and globals live until the
- * page goes. Returns the unsubscribe function. `now: false` skips the first sweep, for a caller
+ * page goes. Returns the unsubscribe function. `now` false skips the first sweep, for a caller
  * that has just swept with the same decisions ({@link clearStorageOf}).
  *
  * @example
@@ -54,7 +54,7 @@ export function clearOnWithdraw(
   consent: ConsentSubscription,
   purposes: readonly PurposeStorage[],
   win: Window = window,
-  { now = true }: { now?: boolean } = {},
+  now = true,
 ): () => void {
   const was: Record<string, boolean> = {};
   const sweep = (clear: boolean, changed?: boolean) => {
