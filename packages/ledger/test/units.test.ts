@@ -2,7 +2,7 @@
 import { mintToken, subtractDuration } from '@assent/ledger';
 import { describe, expect, it } from 'vitest';
 import { addressKey, RateLimiter } from '../src/rate-limit.js';
-import { Throttled } from '../src/http/failure-log.js';
+import { Throttled } from '../src/lib/log.js';
 
 describe('subtractDuration', () => {
   const from = new Date('2026-03-31T12:00:00.000Z');

@@ -19,7 +19,7 @@ import {
 } from '../sequence.js';
 import { signTreeHead, treeHeadDue } from '../tree-head.js';
 import { LogConflict, StorageUnavailable } from '../errors.js';
-import { type LogLine, oneLine, Throttled, toStderr, writeLine } from '../http/failure-log.js';
+import { type LogLine, oneLine, Throttled, toStderr, writeLine } from '../lib/log.js';
 import { countRanges, outcomeOfStored } from './sqlite.js';
 import type {
   AccessRecord,
